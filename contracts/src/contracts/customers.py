@@ -1,0 +1,40 @@
+"""Customer master data, published by acquisition for the ERP and the other services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+from pydantic import EmailStr
+
+from contracts.envelope import IntegrationEvent
+
+
+class CustomerRegistered(IntegrationEvent):
+    event_type: ClassVar[str] = "CustomerRegistered"
+
+    customer_id: str
+    first_name: str
+    last_name: str
+    email: EmailStr | None = None
+    phone: str | None = None
+    company: str | None = None
+    birthday: date | None = None
+    source: str
+    lead_id: str | None = None
+    campaign_id: str | None = None
+    erp_customer_number: str | None = None
+    registered_at: datetime
+
+
+class CustomerProfileChanged(IntegrationEvent):
+    event_type: ClassVar[str] = "CustomerProfileChanged"
+
+    customer_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: EmailStr | None = None
+    phone: str | None = None
+    company: str | None = None
+    birthday: date | None = None
+    changed_at: datetime

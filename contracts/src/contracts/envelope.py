@@ -1,0 +1,61 @@
+"""The CloudEvents 1.0 envelope every integration event travels in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
+from uuid import uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ContractViolation(ValueError):
+    """A message that cannot be decoded or does not satisfy its contract."""
+
+
+class IntegrationEvent(BaseModel):
+    """Base of every published event.
+
+    Consumers ignore fields they do not know, so producers may add optional
+    fields without a new version; anything else needs a new ``schema_version``.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+
+class Envelope(BaseModel):
+    """CloudEvents 1.0 attributes plus the CRM's extension attributes.
+
+    Extension names are lower-case alphanumerics, as CloudEvents requires.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid4()), min_length=1)
+    source: str = Field(min_length=1, description="The producing system, e.g. /crm/acquisition")
+    type: str = Field(min_length=1, description="The event type, e.g. CustomerRegistered")
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    subject: str = Field(min_length=1, description="The aggregate or entity id; also the Kafka key")
+    datacontenttype: Literal["application/json"] = "application/json"
+    schemaversion: int = Field(default=1, ge=1)
+    aggregateversion: int | None = None
+    correlationid: str | None = None
+    causationid: str | None = None
+    actor: str | None = None
+    data: dict[str, Any]
+
+    @classmethod
+    def wrap(cls, event: IntegrationEvent, **attributes: Any) -> Envelope:
+        return cls(
+            type=event.event_type,
+            schemaversion=event.schema_version,
+            data=event.model_dump(mode="json"),
+            **attributes,
+        )
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()

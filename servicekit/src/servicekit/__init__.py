@@ -1,0 +1,1 @@
+"""Generic runtime shared by the services; it knows no business words."""

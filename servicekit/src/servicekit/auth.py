@@ -1,0 +1,89 @@
+"""Bearer tokens: who calls, with which roles; the subject becomes the events' actor."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from servicekit.problems import Problem
+
+ROLES = ("sales", "marketing", "support", "analyst", "admin")
+ALGORITHM = "HS256"
+ISSUER = "crm"
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: frozenset[str]
+
+
+def issue_token(
+    signing_key: str, subject: str, roles: list[str], lifetime: timedelta = timedelta(hours=8)
+) -> str:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}; known: {', '.join(ROLES)}")
+    now = datetime.now(UTC)
+    claims = {"sub": subject, "roles": roles, "iss": ISSUER, "iat": now, "exp": now + lifetime}
+    return jwt.encode(claims, signing_key, algorithm=ALGORITHM)
+
+
+def read_token(signing_key: str, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token, signing_key, algorithms=[ALGORITHM], issuer=ISSUER,
+            options={"require": ["sub", "exp", "iss"]},
+        )
+    except jwt.PyJWTError as error:
+        raise Problem(401, "Invalid token", str(error)) from None
+    return Principal(subject=str(claims["sub"]), roles=frozenset(claims.get("roles", [])))
+
+
+def require(*roles: str) -> Callable[..., Principal]:
+    """A FastAPI dependency admitting callers with any of ``roles`` (admin always)."""
+    allowed = frozenset(roles) | {"admin"}
+
+    def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise Problem(401, "Authentication required", "Send 'Authorization: Bearer <token>'.")
+        principal = read_token(request.app.state.signing_key, credentials.credentials)
+        if not principal.roles & allowed:
+            raise Problem(
+                403, "Forbidden",
+                f"This needs one of the roles {', '.join(sorted(allowed))}.",
+            )
+        return principal
+
+    return dependency
+
+
+def main() -> None:
+    """Issue a token for local use: ``crm-token --role sales --subject alice``."""
+    from servicekit.settings import DEV_SIGNING_KEY
+
+    import os
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--role", action="append", required=True, choices=ROLES)
+    parser.add_argument("--subject", default="dev@example.com")
+    parser.add_argument("--hours", type=float, default=8.0)
+    arguments = parser.parse_args()
+    key = os.environ.get("CRM_JWT_SIGNING_KEY", DEV_SIGNING_KEY)
+    print(issue_token(key, arguments.subject, arguments.role, timedelta(hours=arguments.hours)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""Consumer-group runner whose effects are exactly-once through tracking records.
+
+A *handler* applies a batch of messages of one partition and records the
+batch's last (topic, partition, offset) in the same transaction as the effect.
+The tracking record, not Kafka's committed offset, is the truth: on every
+partition assignment the runner seeks to the tracked position + 1, and a
+redelivered message (already tracked) is skipped or refused by the store.
+
+A message that cannot be decoded, breaks its contract, or makes the handler
+fail for a reason other than an unavailable store goes to ``<topic>.dlq`` with
+the reason in its headers; the partition moves on. An unavailable store is
+waited out (the message is never dead-lettered for our own outage).
+
+Handlers are synchronous (eventsourcing and SQLAlchemy are): the runner calls
+them in a worker thread from its asyncio task, one partition batch at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from sqlalchemy.exc import DBAPIError
+
+from contracts import ContractViolation, Envelope, IntegrationEvent, decode
+from servicekit import context, kafka, metrics
+
+log = logging.getLogger(__name__)
+
+MAX_HANDLER_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Delivery:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    envelope: Envelope
+    event: IntegrationEvent
+
+
+class Handler(Protocol):
+    """Applies messages with their tracking record in one transaction."""
+
+    name: str
+    topics: tuple[str, ...]
+
+    def position(self, topic: str, partition: int) -> int | None:
+        """The last offset applied for this partition, or None."""
+
+    def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
+        """Apply all deliveries and record ``tracking``, atomically.
+
+        Raise eventsourcing's IntegrityError when the tracking record is not
+        newer than the recorded one (the batch was applied already).
+        """
+
+
+def tracking_name(topic: str, partition: int) -> str:
+    return f"{topic}:{partition}"
+
+
+def is_store_unavailable(error: BaseException) -> bool:
+    if isinstance(error, StoreOperationalError | StoreInterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+class BatchApplier:
+    """Applies one partition's records through a handler: the heart of the runner."""
+
+    def __init__(self, handler: Handler, dead_letters: AIOKafkaProducer | None) -> None:
+        self.handler = handler
+        self.dead_letters = dead_letters
+        self.dead_lettered = 0
+
+    async def apply_records(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> None:
+        if not records:
+            return
+        last_offset = records[-1].offset
+        tracked = await asyncio.to_thread(self.handler.position, tp.topic, tp.partition)
+        fresh = [r for r in records if tracked is None or r.offset > tracked]
+        if not fresh:
+            return
+        deliveries: list[Delivery] = []
+        for record in fresh:
+            try:
+                envelope, event = decode(record.topic, record.value)
+            except ContractViolation as violation:
+                await self._dead_letter(record, f"contract violation: {violation}")
+                continue
+            key = record.key.decode(errors="replace") if record.key else None
+            deliveries.append(
+                Delivery(record.topic, record.partition, record.offset, key, envelope, event)
+            )
+        try:
+            await self._apply(deliveries, tp, last_offset)
+        except _HandlerFailed:
+            await self._apply_one_by_one(deliveries, tp, fresh)
+            await self._apply([], tp, last_offset)
+        metrics.MESSAGES_CONSUMED.labels(self.handler.name, tp.topic).inc(len(deliveries))
+
+    async def _apply_one_by_one(
+        self, deliveries: Sequence[Delivery], tp: TopicPartition, records: Sequence[ConsumerRecord]
+    ) -> None:
+        by_offset = {record.offset: record for record in records}
+        for delivery in deliveries:
+            try:
+                await self._apply([delivery], tp, delivery.offset)
+            except _HandlerFailed as failure:
+                await self._dead_letter(by_offset[delivery.offset], f"handler error: {failure}")
+                await self._apply([], tp, delivery.offset)
+
+    async def _apply(self, deliveries: Sequence[Delivery], tp: TopicPartition, offset: int) -> None:
+        tracking = Tracking(tracking_name(tp.topic, tp.partition), offset)
+        attempts = 0
+        backoff = 0.2
+        while True:
+            try:
+                await asyncio.to_thread(self._apply_in_context, deliveries, tracking)
+                return
+            except IntegrityError:
+                position = await asyncio.to_thread(self.handler.position, tp.topic, tp.partition)
+                if position is not None and position >= offset:
+                    log.info("already applied", extra={"tracking": tracking.application_name})
+                    return
+                attempts += 1  # a concurrent writer changed an aggregate: try again
+                error: Exception | None = None
+            except Exception as caught:
+                if is_store_unavailable(caught):
+                    log.warning("store unavailable, waiting", exc_info=True)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                attempts += 1
+                error = caught
+            metrics.HANDLER_ERRORS.labels(self.handler.name, tp.topic).inc()
+            if attempts >= MAX_HANDLER_ATTEMPTS:
+                raise _HandlerFailed(repr(error) if error else "conflict persisted")
+            await asyncio.sleep(0.05 * attempts)
+
+    def _apply_in_context(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
+        if len(deliveries) == 1:
+            envelope = deliveries[0].envelope
+            with context.caused_by(
+                f"service:{self.handler.name}", envelope.correlationid, envelope.id
+            ):
+                self.handler.apply(deliveries, tracking)
+        else:
+            self.handler.apply(deliveries, tracking)
+
+    async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        log.warning(
+            "dead-lettering message",
+            extra={"topic": record.topic, "partition": record.partition,
+                   "offset": record.offset, "reason": reason},
+        )
+        self.dead_lettered += 1
+        metrics.DEAD_LETTERS.labels(self.handler.name, record.topic).inc()
+        if self.dead_letters is None:
+            return
+        headers = [
+            ("dlq.reason", reason.encode()),
+            ("dlq.topic", record.topic.encode()),
+            ("dlq.partition", str(record.partition).encode()),
+            ("dlq.offset", str(record.offset).encode()),
+            ("dlq.consumer", self.handler.name.encode()),
+        ]
+        await self.dead_letters.send_and_wait(
+            f"{record.topic}.dlq", record.value, key=record.key, headers=headers
+        )
+
+
+class _HandlerFailed(Exception):
+    pass
+
+
+class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, consumer: AIOKafkaConsumer, handler: Handler) -> None:
+        self.consumer = consumer
+        self.handler = handler
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        for tp in assigned:
+            position = await asyncio.to_thread(self.handler.position, tp.topic, tp.partition)
+            if position is None:
+                await self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, position + 1)
+
+
+class TrackedConsumer:
+    """Runs one handler in a Kafka consumer group until cancelled."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        bootstrap_servers: str,
+        group_id: str,
+        dead_letters: AIOKafkaProducer,
+    ) -> None:
+        self.handler = handler
+        self.bootstrap_servers = bootstrap_servers
+        self.group_id = group_id
+        self.applier = BatchApplier(handler, dead_letters)
+        self.running = False
+        self.lag: dict[TopicPartition, int] = {}
+
+    @property
+    def caught_up(self) -> bool:
+        return self.running and all(lag == 0 for lag in self.lag.values())
+
+    async def run(self) -> None:
+        while True:
+            consumer = kafka.consumer(self.bootstrap_servers, self.group_id, self.handler.name)
+            consumer.subscribe(
+                list(self.handler.topics), listener=_SeekToTracked(consumer, self.handler)
+            )
+            try:
+                await consumer.start()
+                self.running = True
+                await self._poll(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer failed; restarting", extra={"consumer": self.handler.name})
+                await asyncio.sleep(1.0)
+            finally:
+                self.running = False
+                await consumer.stop()
+
+    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=1000)
+            for tp, records in batches.items():
+                await self.applier.apply_records(tp, records)
+                await consumer.commit({tp: records[-1].offset + 1})
+            await self._measure_lag(consumer)
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            lag = max(highwater - await consumer.position(tp), 0)
+            self.lag[tp] = lag
+            metrics.CONSUMER_LAG.labels(self.handler.name, tp.topic, str(tp.partition)).set(lag)

@@ -1,0 +1,161 @@
+"""The event store of a service: eventsourcing on SQLite (default) or PostgreSQL.
+
+Every service's Application derives from :class:`ServiceApplication`, which
+- records through a *process recorder*, so that an effect caused by a Kafka
+  message is stored with its tracking record in one transaction;
+- stores the causality (actor, correlation and causation ids) beside each
+  event's state, so the relay can publish it without the domain knowing;
+- tells listeners when new events were recorded, so the relay wakes at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Mapper,
+    ProcessRecorder,
+    StoredEvent,
+    Tracking,
+    Transcoding,
+)
+from eventsourcing.utils import get_topic
+
+from servicekit import context
+from servicekit.settings import ServiceSettings
+
+CAUSALITY_KEY = "__causality__"
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def store_environment(settings: ServiceSettings) -> dict[str, str]:
+    """eventsourcing's environment variables for the configured store."""
+    if settings.event_store == "postgres":
+        if not settings.postgres_dsn:
+            raise ValueError("event_store=postgres needs a postgres_dsn")
+        return postgres_environment(settings.postgres_dsn)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(settings.data_dir / "events.sqlite"),
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def postgres_environment(dsn: str) -> dict[str, str]:
+    url = urlsplit(dsn)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": url.path.lstrip("/"),
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_POOL_SIZE": "5",
+        "POSTGRES_MAX_OVERFLOW": "5",
+        "POSTGRES_LOCK_TIMEOUT": "5",
+    }
+
+
+class CausalityMapper(Mapper[UUID]):
+    """Stores the current causality beside each event's own state."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        event_state = dict(vars(domain_event))
+        originator_id = event_state.pop("originator_id")
+        originator_version = event_state.pop("originator_version")
+        class_version = getattr(type(domain_event), "class_version", 1)
+        if class_version > 1:
+            event_state["class_version"] = class_version
+        event_state[CAUSALITY_KEY] = context.current().as_dict()
+        stored_state = self.transcoder.encode(event_state)
+        if self.compressor:
+            stored_state = self.compressor.compress(stored_state)
+        if self.cipher:
+            stored_state = self.cipher.encrypt(stored_state)
+        return StoredEvent(
+            originator_id=originator_id,
+            originator_version=originator_version,
+            topic=get_topic(type(domain_event)),
+            state=stored_state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        return self.to_domain_event_with_causality(stored_event)[0]
+
+    def to_domain_event_with_causality(
+        self, stored_event: StoredEvent
+    ) -> tuple[DomainEventProtocol[UUID], dict[str, str]]:
+        domain_event = super().to_domain_event(stored_event)
+        causality: dict[str, str] = domain_event.__dict__.pop(CAUSALITY_KEY, {})
+        return domain_event, causality
+
+
+class ServiceApplication(Application[UUID]):
+    """Base of every service's Application."""
+
+    recorder: ProcessRecorder
+    mapper: CausalityMapper
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self._listeners: list[Callable[[], None]] = []
+        super().__init__(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    def construct_mapper(self) -> CausalityMapper:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=CausalityMapper
+        )
+
+    def on_recorded(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (from the writing thread) after events are recorded."""
+        self._listeners.append(listener)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        if recordings:
+            for listener in self._listeners:
+                listener()
+
+    def save_tracked(
+        self,
+        tracking: Tracking,
+        *aggregates: MutableOrImmutableAggregate[UUID] | None,
+    ) -> None:
+        """Store the aggregates' new events and the tracking record atomically.
+
+        With nothing to store, the tracking record alone is stored, so that a
+        message which had no effect is still not processed again.
+        """
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking)
+        processing_event.collect_events(*aggregates)
+        if not processing_event.events:
+            self.recorder.insert_tracking(tracking)
+            return
+        recordings = self._record(processing_event)
+        self._notify(recordings)
+
+    def position(self, tracking_name: str) -> int | None:
+        return self.recorder.max_tracking_id(tracking_name)

@@ -1,0 +1,82 @@
+"""The two kinds of consumer handler a service writes.
+
+- :class:`Projection` keeps read models in a :class:`ViewStore`;
+- :class:`Inbox` turns messages into commands on the service's aggregates.
+
+Both apply a whole partition batch in one transaction with its tracking record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import MutableOrImmutableAggregate
+from eventsourcing.persistence import Tracking
+from sqlalchemy import Connection, Table
+
+from servicekit.consumer import Delivery, tracking_name
+from servicekit.eventstore import ServiceApplication
+from servicekit.views import ViewStore
+
+
+class Projection:
+    """Base of read-model handlers: implement :meth:`project`."""
+
+    name = "views"
+    topics: tuple[str, ...] = ()
+
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+
+    def position(self, topic: str, partition: int) -> int | None:
+        return self.store.position(tracking_name(topic, partition))
+
+    def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
+        with self.store.tracked(tracking) as connection:
+            for delivery in deliveries:
+                self.project(connection, delivery)
+
+    def project(self, connection: Connection, delivery: Delivery) -> None:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        self.store.drop()
+
+
+class Inbox:
+    """Base of handlers that act on aggregates: implement :meth:`decide`."""
+
+    name = "inbox"
+    topics: tuple[str, ...] = ()
+
+    def __init__(self, app: ServiceApplication) -> None:
+        self.app = app
+
+    def position(self, topic: str, partition: int) -> int | None:
+        return self.app.position(tracking_name(topic, partition))
+
+    def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
+        changed: dict[UUID, MutableOrImmutableAggregate[UUID]] = {}
+        for delivery in deliveries:
+            for aggregate in self.decide(delivery, changed):
+                changed[aggregate.id] = aggregate
+        self.app.save_tracked(tracking, *changed.values())
+
+    def decide(
+        self, delivery: Delivery, changed: dict[UUID, MutableOrImmutableAggregate[UUID]]
+    ) -> Iterable[MutableOrImmutableAggregate[UUID]]:
+        """Return the aggregates this message changed; ``changed`` holds the
+        batch's earlier changes, to be used instead of the stored state."""
+        raise NotImplementedError
+
+
+def upsert(connection: Connection, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Insert or update one row, portably across SQLite and PostgreSQL."""
+    condition = [table.c[name] == value for name, value in key.items()]
+    if values and connection.execute(table.update().where(*condition).values(**values)).rowcount:
+        return
+    exists = connection.execute(table.select().where(*condition)).first()
+    if exists is None:
+        connection.execute(table.insert().values(**key, **values))

@@ -1,0 +1,53 @@
+"""Rebuild a read model: drop it and replay its topics from offset 0.
+
+Run it while the service's own consumer for these views is stopped (or use
+the zero-downtime variant, which builds a new version beside the live one).
+Poison messages met on the way were dead-lettered when first consumed; they
+are counted and skipped here, not sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import TopicPartition
+from tqdm import tqdm
+
+from servicekit import kafka
+from servicekit.consumer import BatchApplier
+from servicekit.handlers import Projection
+
+
+async def replay(projection: Projection, bootstrap_servers: str, progress: bool = True) -> int:
+    """Reset the projection and apply every message of its topics; return the count."""
+    await asyncio.to_thread(projection.reset)
+    consumer = kafka.consumer(bootstrap_servers, group_id=None, client_id="rebuild")
+    await consumer.start()
+    try:
+        await consumer.topics()  # loads the cluster's metadata
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in projection.topics
+            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        beginnings = await consumer.beginning_offsets(partitions)
+        ends = await consumer.end_offsets(partitions)
+        total = sum(ends[tp] - beginnings[tp] for tp in partitions)
+        applier = BatchApplier(projection, dead_letters=None)
+        remaining = {tp for tp in partitions if ends[tp] > beginnings[tp]}
+        done = 0
+        with tqdm(total=total, unit="msg", desc=f"rebuild {projection.name}", disable=not progress) as bar:
+            while remaining:
+                batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=2000)
+                for tp, records in batches.items():
+                    records = [record for record in records if record.offset < ends[tp]]
+                    await applier.apply_records(tp, records)
+                    done += len(records)
+                    bar.update(len(records))
+                    if records and records[-1].offset + 1 >= ends[tp]:
+                        remaining.discard(tp)
+        return done
+    finally:
+        await consumer.stop()

@@ -1,0 +1,147 @@
+"""Publishes a service's notification log to Kafka, at least once and in order.
+
+The relay reads the log after its last recorded position, maps each domain
+event to an integration event, produces the batch and waits until the broker
+acknowledged every record; only then does it record the new position (in the
+service's own store, as a tracking record). A crash between the two publishes
+a few events again with the same event ids, which consumers' tracking absorbs.
+
+It runs as an asyncio task beside the HTTP server; database reads happen in a
+worker thread so the event loop never blocks on the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from aiokafka import AIOKafkaProducer
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification, Tracking
+
+from contracts import Envelope, IntegrationEvent, topic_of
+from servicekit import metrics
+from servicekit.eventstore import ServiceApplication
+
+log = logging.getLogger(__name__)
+
+Translator = Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    notification_id: int
+    topic: str
+    key: bytes
+    value: bytes
+
+
+class Relay:
+    tracking_name = "relay"
+
+    def __init__(
+        self,
+        app: ServiceApplication,
+        producer: AIOKafkaProducer,
+        translate: Translator,
+        source: str,
+        batch_size: int = 1000,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.app = app
+        self.producer = producer
+        self.translate = translate
+        self.source = source
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.healthy = False
+        app.on_recorded(self._wake_from_any_thread)
+
+    def _wake_from_any_thread(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def position(self) -> int:
+        return self.app.position(self.tracking_name) or 0
+
+    def lag(self) -> int:
+        return (self.app.recorder.max_notification_id() or 0) - self.position()
+
+    async def run(self) -> None:
+        """Publish until cancelled; a broker or store outage is waited out."""
+        self._loop = asyncio.get_running_loop()
+        backoff = 0.5
+        while True:
+            try:
+                published = await self.publish_pending()
+                self.healthy = True
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.healthy = False
+                log.exception("relay failed; retrying from the last acknowledged position")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            if published < self.batch_size:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                except TimeoutError:
+                    pass
+
+    async def publish_pending(self) -> int:
+        """Publish one batch after the recorded position; return its size."""
+        start = await asyncio.to_thread(self.position)
+        batch = await asyncio.to_thread(self._read_batch, start)
+        if not batch:
+            return 0
+        last_id = batch[-1].id
+        outgoing = [message for message in map(self._to_outgoing, batch) if message]
+        deliveries = [
+            await self.producer.send(message.topic, message.value, key=message.key)
+            for message in outgoing
+        ]
+        await asyncio.gather(*deliveries)
+        await asyncio.to_thread(
+            self.app.recorder.insert_tracking, Tracking(self.tracking_name, last_id)
+        )
+        metrics.EVENTS_PUBLISHED.labels(self.source).inc(len(outgoing))
+        return len(batch)
+
+    def _read_batch(self, after: int) -> list[Notification]:
+        return list(
+            self.app.recorder.select_notifications(
+                start=after, limit=self.batch_size, inclusive_of_start=False
+            )
+        )
+
+    def _to_outgoing(self, notification: Notification) -> Outgoing | None:
+        domain_event, causality = self.app.mapper.to_domain_event_with_causality(notification)
+        integration_event = self.translate(domain_event)
+        if integration_event is None:
+            return None
+        subject = str(domain_event.originator_id)
+        envelope = Envelope.wrap(
+            integration_event,
+            id=str(uuid5(NAMESPACE_URL, f"{self.source}/{subject}/{domain_event.originator_version}")),
+            source=self.source,
+            subject=subject,
+            time=domain_event.timestamp,
+            aggregateversion=domain_event.originator_version,
+            correlationid=causality.get("correlation_id"),
+            causationid=causality.get("causation_id"),
+            actor=causality.get("actor"),
+        )
+        return Outgoing(
+            notification_id=notification.id,
+            topic=topic_of(type(integration_event)).name,
+            key=subject.encode(),
+            value=envelope.to_bytes(),
+        )

@@ -1,0 +1,161 @@
+"""Assembles a service: its store, relay, consumers and HTTP app, from settings.
+
+The HTTP server starts even while Kafka is unreachable; a background task
+connects (creating the topics), then runs the relay and the consumers, and
+/readyz tells where it stands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+
+from contracts import TOPICS
+from servicekit import health, kafka, logs, metrics, problems
+from servicekit.consumer import Handler, TrackedConsumer
+from servicekit.edge import EdgeMiddleware
+from servicekit.eventstore import ServiceApplication
+from servicekit.relay import Relay, Translator
+from servicekit.settings import ServiceSettings
+from servicekit.views import ViewStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything a service runs, built by its bootstrap module."""
+
+    settings: ServiceSettings
+    app: ServiceApplication
+    translate: Translator
+    handlers: Sequence[Handler] = ()
+    views: ViewStore | None = None
+    producer: AIOKafkaProducer | None = None
+    relay: Relay | None = None
+    consumers: list[TrackedConsumer] = field(default_factory=list)
+    connected: bool = False
+
+    @property
+    def source(self) -> str:
+        return f"/crm/{self.settings.service_name}"
+
+    def topics(self) -> set[str]:
+        consumed = {topic for handler in self.handlers for topic in handler.topics}
+        everything = set(TOPICS) | consumed
+        return everything | {f"{name}.dlq" for name in everything}
+
+    async def connect(self) -> None:
+        """Connect to Kafka (retrying), then run the relay and the consumers."""
+        settings = self.settings
+        delay = 0.5
+        while True:
+            try:
+                await kafka.ensure_topics(
+                    settings.kafka_bootstrap_servers,
+                    self.topics(),
+                    settings.kafka_topic_partitions,
+                )
+                self.producer = kafka.producer(
+                    settings.kafka_bootstrap_servers, f"{settings.service_name}-relay"
+                )
+                await self.producer.start()
+                break
+            except Exception:
+                log.warning("Kafka unreachable; retrying", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        self.connected = True
+        tasks = []
+        if settings.relay_enabled:
+            self.relay = Relay(self.app, self.producer, self.translate, self.source)
+            tasks.append(self.relay.run())
+        if settings.consumers_enabled:
+            for handler in self.handlers:
+                consumer = TrackedConsumer(
+                    handler,
+                    settings.kafka_bootstrap_servers,
+                    f"{settings.consumer_group}-{handler.name}",
+                    self.producer,
+                )
+                self.consumers.append(consumer)
+                tasks.append(consumer.run())
+        await asyncio.gather(*tasks)
+
+    async def close(self) -> None:
+        if self.producer is not None:
+            await self.producer.stop()
+        self.app.close()
+        if self.views is not None:
+            self.views.close()
+
+    # readiness checks
+    async def store_check(self) -> tuple[bool, object]:
+        last = await asyncio.to_thread(self.app.recorder.max_notification_id)
+        return True, {"last_event": last or 0}
+
+    async def kafka_check(self) -> tuple[bool, object]:
+        if not self.connected:
+            return False, "connecting"
+        if self.relay is None:
+            return True, "relay disabled"
+        lag = await asyncio.to_thread(self.relay.lag)
+        metrics.RELAY_LAG.labels(self.settings.service_name).set(lag)
+        return self.relay.healthy or lag == 0, {"relay_lag": lag}
+
+    async def consumers_check(self) -> tuple[bool, object]:
+        states = {
+            consumer.handler.name: {
+                "running": consumer.running,
+                "lag": sum(consumer.lag.values()),
+                "dead_lettered": consumer.applier.dead_lettered,
+            }
+            for consumer in self.consumers
+        }
+        expected = self.settings.consumers_enabled and bool(self.handlers)
+        running = all(state["running"] for state in states.values())
+        return (running and len(states) == len(self.handlers)) or not expected, states
+
+
+def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) -> FastAPI:
+    settings = runtime.settings
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        logs.configure(settings.service_name, settings.log_level)
+        background = asyncio.create_task(runtime.connect(), name="kafka")
+        try:
+            yield
+        finally:
+            background.cancel()
+            try:
+                await background
+            except (asyncio.CancelledError, Exception):
+                pass
+            await runtime.close()
+
+    api = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
+    api.state.runtime = runtime
+    api.state.signing_key = settings.jwt_signing_key.get_secret_value()
+    problems.install(api)
+    api.include_router(
+        health.router(
+            {
+                "store": runtime.store_check,
+                "kafka": runtime.kafka_check,
+                "consumers": runtime.consumers_check,
+            }
+        )
+    )
+    for routes in routers:
+        api.include_router(routes)
+    api.add_middleware(
+        EdgeMiddleware, service=settings.service_name, signing_key=api.state.signing_key
+    )
+    return api

@@ -1,0 +1,55 @@
+"""Configuration of a service, read from the environment by pydantic-settings.
+
+Each service subclasses :class:`ServiceSettings` with its own ``env_prefix``
+(``ACQUISITION_PORT``...); what every service shares (the Kafka cluster, the
+token signing key) is read from one unprefixed variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SIGNING_KEY = "dev-only-signing-key-change-me-in-production-0123456789"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str
+    host: str = "127.0.0.1"
+    port: int
+    var_dir: Path = Field(default=Path("var"), description="Root of local data (SQLite files)")
+    event_store: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_dsn: str | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/database, one database per service",
+    )
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+    )
+    kafka_topic_partitions: int = Field(
+        default=3,
+        validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS", "kafka_topic_partitions"),
+    )
+    jwt_signing_key: SecretStr = Field(
+        default=SecretStr(DEV_SIGNING_KEY),
+        validation_alias=AliasChoices("CRM_JWT_SIGNING_KEY", "jwt_signing_key"),
+    )
+    relay_enabled: bool = True
+    consumers_enabled: bool = True
+    log_level: str = Field(
+        default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level")
+    )
+
+    @property
+    def data_dir(self) -> Path:
+        return self.var_dir / self.service_name
+
+    @property
+    def consumer_group(self) -> str:
+        return f"crm-{self.service_name}"

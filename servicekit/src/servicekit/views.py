@@ -1,0 +1,121 @@
+"""The database of a service's read models, with tracking in the same transaction.
+
+Read models are plain SQLAlchemy Core tables so one definition runs on SQLite
+(default: a file beside the event store) and on PostgreSQL (the service's own
+database). A projection changes its tables and records the Kafka position it
+reached inside one transaction (:meth:`ViewStore.tracked`), which is what makes
+a redelivered message harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError as SQLIntegrityError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from servicekit.settings import ServiceSettings
+
+
+def views_url(settings: ServiceSettings) -> str:
+    if settings.event_store == "postgres" and settings.postgres_dsn:
+        return settings.postgres_dsn.replace("postgresql://", "postgresql+psycopg://", 1)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{settings.data_dir / 'views.sqlite'}"
+
+
+def _sqlite_pragmas(dbapi_connection: object, _: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class ViewStore:
+    """Tables of read models plus their tracking table, in one database."""
+
+    def __init__(self, url: str, metadata: MetaData) -> None:
+        self.metadata = metadata
+        self.tracking = Table(
+            "view_tracking",
+            metadata,
+            Column("application_name", String(255), primary_key=True),
+            Column("notification_id", BigInteger, nullable=False),
+            extend_existing=True,
+        )
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    def position(self, application_name: str) -> int | None:
+        with self.engine.connect() as connection:
+            return connection.scalar(
+                select(self.tracking.c.notification_id).where(
+                    self.tracking.c.application_name == application_name
+                )
+            )
+
+    @contextmanager
+    def tracked(self, tracking: Tracking) -> Iterator[Connection]:
+        """A transaction whose changes commit only with a newer tracking record."""
+        with self.engine.begin() as connection:
+            yield connection
+            self._record(connection, tracking)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+    def _record(self, connection: Connection, tracking: Tracking) -> None:
+        moved = connection.execute(
+            update(self.tracking)
+            .where(self.tracking.c.application_name == tracking.application_name)
+            .where(self.tracking.c.notification_id < tracking.notification_id)
+            .values(notification_id=tracking.notification_id)
+        ).rowcount
+        if moved:
+            return
+        known = connection.scalar(
+            select(self.tracking.c.notification_id).where(
+                self.tracking.c.application_name == tracking.application_name
+            )
+        )
+        if known is not None:
+            raise IntegrityError(
+                f"{tracking.application_name} is at {known}, not before {tracking.notification_id}"
+            )
+        try:
+            connection.execute(
+                self.tracking.insert().values(
+                    application_name=tracking.application_name,
+                    notification_id=tracking.notification_id,
+                )
+            )
+        except SQLIntegrityError as race:
+            raise IntegrityError(f"{tracking.application_name} recorded concurrently") from race
+
+    def drop(self) -> None:
+        """Drop every read model and its tracking, for a rebuild from offset 0."""
+        self.metadata.drop_all(self.engine)
+        self.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()

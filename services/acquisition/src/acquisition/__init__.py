@@ -1,0 +1,1 @@
+"""Acquisition: leads, the customer master record, pipeline, activities, campaigns."""

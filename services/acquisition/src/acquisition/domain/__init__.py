@@ -1,0 +1,1 @@
+"""Aggregates and rules of acquisition; plain Python, no I/O."""

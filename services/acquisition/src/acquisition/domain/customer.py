@@ -1,0 +1,43 @@
+"""The customer master record: the one the ERP and every service refer to."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+
+class Customer(Aggregate):
+    @staticmethod
+    def create_id(lead_id: UUID | None = None, **_: Any) -> UUID:
+        """Converting a lead always yields the same customer id: conversion is idempotent."""
+        if lead_id is None:
+            return uuid4()
+        return uuid5(NAMESPACE_URL, f"/crm/customers/from-lead/{lead_id}")
+
+    @event("Registered", topic="acquisition.customer:Registered")
+    def __init__(
+        self,
+        first_name: str,
+        last_name: str,
+        email: str | None,
+        phone: str | None,
+        company: str | None,
+        birthday: date | None,
+        source: str,
+        lead_id: UUID | None = None,
+        campaign_id: str | None = None,
+        erp_customer_number: str | None = None,
+    ) -> None:
+        self.first_name = first_name
+        self.last_name = last_name
+        self.email = email
+        self.phone = phone
+        self.company = company
+        self.birthday = birthday
+        self.source = source
+        self.lead_id = lead_id
+        self.campaign_id = campaign_id
+        self.erp_customer_number = erp_customer_number

@@ -1,0 +1,64 @@
+"""A lead: someone who may become a customer, and where they came from."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from acquisition.domain.errors import IllegalTransition
+
+
+class LeadSource(StrEnum):
+    WEB_FORM = "web_form"
+    ECOMMERCE_SIGNUP = "ecommerce_signup"
+    TELEMARKETING = "telemarketing"
+    REFERRAL = "referral"
+    CAMPAIGN = "campaign"
+    STORE = "store"
+    PARTNER = "partner"
+
+
+class LeadStatus(StrEnum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    QUALIFIED = "qualified"
+    DISQUALIFIED = "disqualified"
+    CONVERTED = "converted"
+
+
+class Lead(Aggregate):
+    @event("Captured", topic="acquisition.lead:Captured")
+    def __init__(
+        self,
+        first_name: str,
+        last_name: str,
+        email: str | None,
+        phone: str | None,
+        company: str | None,
+        source: LeadSource,
+        campaign_id: str | None,
+    ) -> None:
+        self.first_name = first_name
+        self.last_name = last_name
+        self.email = email
+        self.phone = phone
+        self.company = company
+        self.source = LeadSource(source)
+        self.campaign_id = campaign_id
+        self.status = LeadStatus.NEW
+        self.customer_id: UUID | None = None
+
+    def convert(self, customer_id: UUID) -> None:
+        """A lead converts once; a disqualified lead must be requalified first."""
+        if self.status is LeadStatus.CONVERTED:
+            raise IllegalTransition(f"lead {self.id} is already converted to customer {self.customer_id}")
+        if self.status is LeadStatus.DISQUALIFIED:
+            raise IllegalTransition(f"lead {self.id} is disqualified")
+        self._converted(customer_id, self.source, self.campaign_id)
+
+    @event("Converted", topic="acquisition.lead:Converted")
+    def _converted(self, customer_id: UUID, source: LeadSource, campaign_id: str | None) -> None:
+        self.status = LeadStatus.CONVERTED
+        self.customer_id = customer_id

@@ -1,0 +1,31 @@
+"""Analytics' HTTP routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from servicekit.auth import Principal, require
+from servicekit.problems import Problem
+
+from analytics.views.customer360 import Customer360
+
+routes = APIRouter()
+
+Readers = Annotated[Principal, Depends(require("analyst", "sales", "marketing", "support"))]
+
+
+def customer360(request: Request) -> Customer360:
+    projection: Customer360 = request.app.state.runtime.handlers[0]
+    return projection
+
+
+View = Annotated[Customer360, Depends(customer360)]
+
+
+@routes.get("/customers/{customer_id}/360", tags=["customers"])
+def get_customer_360(customer_id: str, view: View, _: Readers) -> dict[str, Any]:
+    found = view.view(customer_id)
+    if found is None:
+        raise Problem(404, "Not found", f"Analytics knows no customer {customer_id} (yet).")
+    return found

@@ -1,0 +1,1 @@
+"""Analytics' read models, built from every topic."""

@@ -1,0 +1,1 @@
+"""Loyalty: growth and retention — points ledger, tiers, promotions, rewards, offers."""

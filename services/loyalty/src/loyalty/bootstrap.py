@@ -1,0 +1,28 @@
+"""Loyalty's composition root: builds everything from settings."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from servicekit.eventstore import store_environment
+from servicekit.service import Runtime, create_http_app
+
+from loyalty import api, outbox
+from loyalty.app import Loyalty
+from loyalty.inbox import LoyaltyInbox
+from loyalty.settings import LoyaltySettings
+
+
+def build_runtime(settings: LoyaltySettings | None = None) -> Runtime:
+    settings = settings or LoyaltySettings()
+    app = Loyalty(store_environment(settings))
+    return Runtime(
+        settings=settings,
+        app=app,
+        translate=outbox.to_integration_event,
+        handlers=[LoyaltyInbox(app)],
+    )
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    """The ASGI app; ``uvicorn --factory loyalty.bootstrap:create_app`` works too."""
+    return create_http_app(runtime or build_runtime(), [api.routes], title="CRM loyalty")

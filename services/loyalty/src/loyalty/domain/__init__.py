@@ -1,0 +1,1 @@
+"""Aggregates and rules of loyalty; plain Python, no I/O."""

@@ -1,0 +1,1 @@
+"""Support: multi-channel cases with SLAs, order tracking and satisfaction."""

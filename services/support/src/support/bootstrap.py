@@ -1,0 +1,31 @@
+"""Support's composition root: builds everything from settings."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from servicekit.eventstore import store_environment
+from servicekit.service import Runtime, create_http_app
+from servicekit.views import ViewStore, views_url
+
+from support import api, outbox
+from support.app import Support
+from support.settings import SupportSettings
+from support.views.customers import CustomerDirectory, metadata
+
+
+def build_runtime(settings: SupportSettings | None = None) -> Runtime:
+    settings = settings or SupportSettings()
+    app = Support(store_environment(settings))
+    views = ViewStore(views_url(settings), metadata)
+    return Runtime(
+        settings=settings,
+        app=app,
+        translate=outbox.to_integration_event,
+        handlers=[CustomerDirectory(views)],
+        views=views,
+    )
+
+
+def create_app(runtime: Runtime | None = None) -> FastAPI:
+    """The ASGI app; ``uvicorn --factory support.bootstrap:create_app`` works too."""
+    return create_http_app(runtime or build_runtime(), [api.routes], title="CRM support")

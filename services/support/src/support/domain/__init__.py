@@ -1,0 +1,1 @@
+"""Aggregates and rules of support; plain Python, no I/O."""

@@ -1,0 +1,1 @@
+"""Support's read models, built from the topics it consumes."""
