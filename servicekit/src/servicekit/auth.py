@@ -41,7 +41,10 @@ def issue_token(
 def read_token(signing_key: str, token: str) -> Principal:
     try:
         claims = jwt.decode(
-            token, signing_key, algorithms=[ALGORITHM], issuer=ISSUER,
+            token,
+            signing_key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
             options={"require": ["sub", "exp", "iss"]},
         )
     except jwt.PyJWTError as error:
@@ -62,7 +65,8 @@ def require(*roles: str) -> Callable[..., Principal]:
         principal = read_token(request.app.state.signing_key, credentials.credentials)
         if not principal.roles & allowed:
             raise Problem(
-                403, "Forbidden",
+                403,
+                "Forbidden",
                 f"This needs one of the roles {', '.join(sorted(allowed))}.",
             )
         return principal
@@ -72,9 +76,9 @@ def require(*roles: str) -> Callable[..., Principal]:
 
 def main() -> None:
     """Issue a token for local use: ``crm-token --role sales --subject alice``."""
-    from servicekit.settings import DEV_SIGNING_KEY
-
     import os
+
+    from servicekit.settings import DEV_SIGNING_KEY
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--role", action="append", required=True, choices=ROLES)

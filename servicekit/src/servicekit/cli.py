@@ -31,6 +31,9 @@ def main(build_runtime: Callable[[], Runtime], create_app: Callable[[Runtime], F
                 print(f"{settings.service_name} {handler.name}: replayed {count} messages")
         return
     uvicorn.run(
-        create_app(runtime), host=settings.host, port=settings.port, log_config=None,
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
         access_log=False,
     )

@@ -51,8 +51,11 @@ class Delivery:
 class Handler(Protocol):
     """Applies messages with their tracking record in one transaction."""
 
-    name: str
-    topics: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def topics(self) -> Sequence[str]: ...
 
     def position(self, topic: str, partition: int) -> int | None:
         """The last offset applied for this partition, or None."""
@@ -83,7 +86,9 @@ class BatchApplier:
         self.dead_letters = dead_letters
         self.dead_lettered = 0
 
-    async def apply_records(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> None:
+    async def apply_records(
+        self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
+    ) -> None:
         if not records:
             return
         last_offset = records[-1].offset
@@ -110,7 +115,10 @@ class BatchApplier:
         metrics.MESSAGES_CONSUMED.labels(self.handler.name, tp.topic).inc(len(deliveries))
 
     async def _apply_one_by_one(
-        self, deliveries: Sequence[Delivery], tp: TopicPartition, records: Sequence[ConsumerRecord]
+        self,
+        deliveries: Sequence[Delivery],
+        tp: TopicPartition,
+        records: Sequence[ConsumerRecord[bytes, bytes]],
     ) -> None:
         by_offset = {record.offset: record for record in records}
         for delivery in deliveries:
@@ -158,11 +166,15 @@ class BatchApplier:
         else:
             self.handler.apply(deliveries, tracking)
 
-    async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         log.warning(
             "dead-lettering message",
-            extra={"topic": record.topic, "partition": record.partition,
-                   "offset": record.offset, "reason": reason},
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": reason,
+            },
         )
         self.dead_lettered += 1
         metrics.DEAD_LETTERS.labels(self.handler.name, record.topic).inc()

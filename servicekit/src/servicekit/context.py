@@ -24,7 +24,7 @@ class Causality:
         return {key: value for key, value in asdict(self).items() if value is not None}
 
 
-_current: ContextVar[Causality] = ContextVar("causality", default=Causality())
+_current: ContextVar[Causality] = ContextVar("causality", default=Causality())  # noqa: B039 (frozen)
 
 
 def current() -> Causality:

@@ -35,7 +35,8 @@ class EdgeMiddleware:
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [
-                    *message["headers"], (CORRELATION_HEADER, correlation_id.encode())
+                    *message["headers"],
+                    (CORRELATION_HEADER, correlation_id.encode()),
                 ]
             await send(message)
 

@@ -126,9 +126,11 @@ class ServiceApplication(Application[UUID]):
         return self.factory.process_recorder()
 
     def construct_mapper(self) -> CausalityMapper:
-        return self.factory.mapper(
+        mapper = self.factory.mapper(
             transcoder=self.construct_transcoder(), mapper_class=CausalityMapper
         )
+        assert isinstance(mapper, CausalityMapper)
+        return mapper
 
     def on_recorded(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (from the writing thread) after events are recorded."""

@@ -72,7 +72,9 @@ class Inbox:
         raise NotImplementedError
 
 
-def upsert(connection: Connection, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+def upsert(
+    connection: Connection, table: Table, key: dict[str, Any], values: dict[str, Any]
+) -> None:
     """Insert or update one row, portably across SQLite and PostgreSQL."""
     condition = [table.c[name] == value for name, value in key.items()]
     if values and connection.execute(table.update().where(*condition).values(**values)).rowcount:

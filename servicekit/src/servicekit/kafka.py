@@ -6,6 +6,7 @@ idempotence, latest offset): every client of the platform comes from here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -58,7 +59,7 @@ async def ensure_topics(
         missing = sorted(set(names) - existing)
         if not missing:
             return
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(
                 [
                     NewTopic(
@@ -70,8 +71,6 @@ async def ensure_topics(
                     for name in missing
                 ]
             )
-        except TopicAlreadyExistsError:
-            pass
         log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()

@@ -38,7 +38,9 @@ async def replay(projection: Projection, bootstrap_servers: str, progress: bool 
         applier = BatchApplier(projection, dead_letters=None)
         remaining = {tp for tp in partitions if ends[tp] > beginnings[tp]}
         done = 0
-        with tqdm(total=total, unit="msg", desc=f"rebuild {projection.name}", disable=not progress) as bar:
+        with tqdm(
+            total=total, unit="msg", desc=f"rebuild {projection.name}", disable=not progress
+        ) as bar:
             while remaining:
                 batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=2000)
                 for tp, records in batches.items():

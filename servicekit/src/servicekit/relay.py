@@ -13,6 +13,7 @@ worker thread so the event loop never blocks on the store.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,10 +92,8 @@ class Relay:
                 continue
             if published < self.batch_size:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-                except TimeoutError:
-                    pass
 
     async def publish_pending(self) -> int:
         """Publish one batch after the recorded position; return its size."""
@@ -130,10 +129,12 @@ class Relay:
         subject = str(domain_event.originator_id)
         envelope = Envelope.wrap(
             integration_event,
-            id=str(uuid5(NAMESPACE_URL, f"{self.source}/{subject}/{domain_event.originator_version}")),
+            id=str(
+                uuid5(NAMESPACE_URL, f"{self.source}/{subject}/{domain_event.originator_version}")
+            ),
             source=self.source,
             subject=subject,
-            time=domain_event.timestamp,
+            time=vars(domain_event)["timestamp"],
             aggregateversion=domain_event.originator_version,
             correlationid=causality.get("correlation_id"),
             causationid=causality.get("causation_id"),

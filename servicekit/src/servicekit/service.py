@@ -8,6 +8,7 @@ connects (creating the topics), then runs the relay and the consumers, and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -134,10 +135,8 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
             yield
         finally:
             background.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await background
-            except (asyncio.CancelledError, Exception):
-                pass
             await runtime.close()
 
     api = FastAPI(title=title, lifespan=lifespan, version="0.1.0")

@@ -42,9 +42,7 @@ class ServiceSettings(BaseSettings):
     )
     relay_enabled: bool = True
     consumers_enabled: bool = True
-    log_level: str = Field(
-        default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level")
-    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
 
     @property
     def data_dir(self) -> Path:

@@ -1,5 +1,4 @@
-from servicekit import cli
-
 from acquisition.bootstrap import build_runtime, create_app
+from servicekit import cli
 
 cli.main(build_runtime, create_app)

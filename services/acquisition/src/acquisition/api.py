@@ -8,13 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
-from servicekit.auth import Principal, require
-from servicekit.problems import Problem
 
 from acquisition.app import Acquisition
 from acquisition.domain.customer import Customer
 from acquisition.domain.errors import IllegalTransition
 from acquisition.domain.lead import Lead, LeadSource, LeadStatus
+from servicekit.auth import Principal, require
+from servicekit.problems import Problem
 
 routes = APIRouter()
 
@@ -60,11 +60,19 @@ class LeadOut(BaseModel):
     @classmethod
     def of(cls, lead: Lead) -> LeadOut:
         return cls(
-            lead_id=lead.id, version=lead.version, status=lead.status,
-            first_name=lead.first_name, last_name=lead.last_name, email=lead.email,
-            phone=lead.phone, company=lead.company, source=lead.source,
-            campaign_id=lead.campaign_id, customer_id=lead.customer_id,
-            created_at=lead.created_on, modified_at=lead.modified_on,
+            lead_id=lead.id,
+            version=lead.version,
+            status=lead.status,
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            email=lead.email,
+            phone=lead.phone,
+            company=lead.company,
+            source=lead.source,
+            campaign_id=lead.campaign_id,
+            customer_id=lead.customer_id,
+            created_at=lead.created_on,
+            modified_at=lead.modified_on,
         )
 
 
@@ -99,11 +107,18 @@ class CustomerOut(BaseModel):
     @classmethod
     def of(cls, customer: Customer) -> CustomerOut:
         return cls(
-            customer_id=customer.id, version=customer.version,
-            first_name=customer.first_name, last_name=customer.last_name,
-            email=customer.email, phone=customer.phone, company=customer.company,
-            birthday=customer.birthday, source=customer.source, lead_id=customer.lead_id,
-            campaign_id=customer.campaign_id, erp_customer_number=customer.erp_customer_number,
+            customer_id=customer.id,
+            version=customer.version,
+            first_name=customer.first_name,
+            last_name=customer.last_name,
+            email=customer.email,
+            phone=customer.phone,
+            company=customer.company,
+            birthday=customer.birthday,
+            source=customer.source,
+            lead_id=customer.lead_id,
+            campaign_id=customer.campaign_id,
+            erp_customer_number=customer.erp_customer_number,
             registered_at=customer.created_on,
         )
 
@@ -116,8 +131,13 @@ def _located(response: Response, path: str, version: int) -> None:
 @routes.post("/leads", status_code=status.HTTP_201_CREATED, tags=["leads"])
 def capture_lead(body: LeadIn, app: App, _: Sales, response: Response) -> LeadOut:
     lead = app.capture_lead(
-        body.first_name, body.last_name, body.email, body.phone, body.company,
-        body.source, body.campaign_id,
+        body.first_name,
+        body.last_name,
+        body.email,
+        body.phone,
+        body.company,
+        body.source,
+        body.campaign_id,
     )
     _located(response, f"/leads/{lead.id}", lead.version)
     return LeadOut.of(lead)
@@ -143,8 +163,14 @@ def convert_lead(lead_id: UUID, app: App, _: Sales, response: Response) -> Custo
 @routes.post("/customers", status_code=status.HTTP_201_CREATED, tags=["customers"])
 def register_customer(body: CustomerIn, app: App, _: Sales, response: Response) -> CustomerOut:
     customer = app.register_customer(
-        body.first_name, body.last_name, body.email, body.phone, body.company,
-        body.birthday, body.source, body.erp_customer_number,
+        body.first_name,
+        body.last_name,
+        body.email,
+        body.phone,
+        body.company,
+        body.birthday,
+        body.source,
+        body.erp_customer_number,
     )
     _located(response, f"/customers/{customer.id}", customer.version)
     return CustomerOut.of(customer)

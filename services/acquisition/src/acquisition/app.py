@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from servicekit.eventstore import ServiceApplication
-
 from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead, LeadSource
+from servicekit.eventstore import ServiceApplication
 
 
 class Acquisition(ServiceApplication):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from servicekit.eventstore import store_environment
-from servicekit.service import Runtime, create_http_app
 
 from acquisition import api, outbox
 from acquisition.app import Acquisition
 from acquisition.settings import AcquisitionSettings
+from servicekit.eventstore import store_environment
+from servicekit.service import Runtime, create_http_app
 
 
 def build_runtime(settings: AcquisitionSettings | None = None) -> Runtime:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts import IntegrationEvent
-from contracts.customers import CustomerRegistered
-from contracts.leads import LeadCaptured, LeadConverted
 from eventsourcing.domain import DomainEventProtocol
 
 from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead
+from contracts import IntegrationEvent
+from contracts.customers import CustomerRegistered
+from contracts.leads import LeadCaptured, LeadConverted
 
 
 def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:

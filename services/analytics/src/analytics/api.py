@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from servicekit.auth import Principal, require
-from servicekit.problems import Problem
 
 from analytics.views.customer360 import Customer360
+from servicekit.auth import Principal, require
+from servicekit.problems import Problem
 
 routes = APIRouter()
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from servicekit.eventstore import store_environment
-from servicekit.service import Runtime, create_http_app
-from servicekit.views import ViewStore, views_url
 
 from analytics import api
 from analytics.app import Analytics
 from analytics.settings import AnalyticsSettings
 from analytics.views.customer360 import Customer360, metadata
+from servicekit.eventstore import store_environment
+from servicekit.service import Runtime, create_http_app
+from servicekit.views import ViewStore, views_url
 
 
 def build_runtime(settings: AnalyticsSettings | None = None) -> Runtime:

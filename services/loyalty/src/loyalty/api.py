@@ -8,10 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
-from servicekit.auth import Principal, require
 
 from loyalty.app import Loyalty
 from loyalty.domain.account import LoyaltyAccount, Tier
+from servicekit.auth import Principal, require
 
 routes = APIRouter()
 
@@ -37,8 +37,12 @@ class AccountOut(BaseModel):
     @classmethod
     def of(cls, account: LoyaltyAccount) -> AccountOut:
         return cls(
-            account_id=account.id, customer_id=account.customer_id, version=account.version,
-            tier=account.tier, points_balance=account.points_balance, opened_at=account.created_on,
+            account_id=account.id,
+            customer_id=account.customer_id,
+            version=account.version,
+            tier=account.tier,
+            points_balance=account.points_balance,
+            opened_at=account.created_on,
         )
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from servicekit.eventstore import ServiceApplication
-
 from loyalty.domain.account import LoyaltyAccount
+from servicekit.eventstore import ServiceApplication
 
 
 class Loyalty(ServiceApplication):

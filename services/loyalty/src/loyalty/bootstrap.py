@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from servicekit.eventstore import store_environment
-from servicekit.service import Runtime, create_http_app
 
 from loyalty import api, outbox
 from loyalty.app import Loyalty
 from loyalty.inbox import LoyaltyInbox
 from loyalty.settings import LoyaltySettings
+from servicekit.eventstore import store_environment
+from servicekit.service import Runtime, create_http_app
 
 
 def build_runtime(settings: LoyaltySettings | None = None) -> Runtime:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from contracts.customers import CustomerRegistered
 from eventsourcing.domain import MutableOrImmutableAggregate
-from servicekit.consumer import Delivery
-from servicekit.handlers import Inbox
 
+from contracts.customers import CustomerRegistered
 from loyalty.app import Loyalty
 from loyalty.domain.account import LoyaltyAccount
+from servicekit.consumer import Delivery
+from servicekit.handlers import Inbox
 
 
 class LoyaltyInbox(Inbox):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts import IntegrationEvent
-from contracts.loyalty import LoyaltyAccountOpened
 from eventsourcing.domain import DomainEventProtocol
 
+from contracts import IntegrationEvent
+from contracts.loyalty import LoyaltyAccountOpened
 from loyalty.domain.account import LoyaltyAccount, Tier
 
 

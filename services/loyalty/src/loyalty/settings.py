@@ -1,6 +1,7 @@
 """Loyalty's settings: LOYALTY_* variables, plus the shared ones."""
 
 from pydantic_settings import SettingsConfigDict
+
 from servicekit.settings import ServiceSettings
 
 

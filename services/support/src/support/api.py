@@ -8,8 +8,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from servicekit.auth import Principal, require
 
+from servicekit.auth import Principal, require
 from support.app import Support
 from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
 from support.views.customers import CustomerDirectory
@@ -63,10 +63,18 @@ class CaseOut(BaseModel):
     @classmethod
     def of(cls, case: Case, customer: dict[str, Any] | None) -> CaseOut:
         return cls(
-            case_id=case.id, version=case.version, status=case.status,
-            customer_id=case.customer_id, customer=customer, channel=case.channel,
-            case_type=case.case_type, priority=case.priority, subject=case.subject,
-            description=case.description, order_id=case.order_id, opened_at=case.created_on,
+            case_id=case.id,
+            version=case.version,
+            status=case.status,
+            customer_id=case.customer_id,
+            customer=customer,
+            channel=case.channel,
+            case_type=case.case_type,
+            priority=case.priority,
+            subject=case.subject,
+            description=case.description,
+            order_id=case.order_id,
+            opened_at=case.created_on,
         )
 
 
@@ -75,8 +83,13 @@ def open_case(
     body: CaseIn, app: App, customers: Directory, _: Agents, response: Response
 ) -> CaseOut:
     case = app.open_case(
-        body.customer_id, body.channel, body.case_type, body.priority, body.subject,
-        body.description, body.order_id,
+        body.customer_id,
+        body.channel,
+        body.case_type,
+        body.priority,
+        body.subject,
+        body.description,
+        body.order_id,
     )
     response.headers["Location"] = f"/cases/{case.id}"
     response.headers["ETag"] = f'"{case.version}"'

@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from servicekit.eventstore import ServiceApplication
-
 from support.domain.case import Case, CaseType, Channel, Priority
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from servicekit.eventstore import store_environment
 from servicekit.service import Runtime, create_http_app
 from servicekit.views import ViewStore, views_url
-
 from support import api, outbox
 from support.app import Support
 from support.settings import SupportSettings

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from contracts import IntegrationEvent
-from contracts.cases import CaseOpened
 from eventsourcing.domain import DomainEventProtocol
 
+from contracts import IntegrationEvent
+from contracts.cases import CaseOpened
 from support.domain.case import Case
 
 
@@ -16,9 +16,9 @@ def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent |
         return CaseOpened(
             case_id=str(event.originator_id),
             customer_id=event.customer_id,
-            channel=str(event.channel),  # type: ignore[arg-type]
-            case_type=str(event.case_type),  # type: ignore[arg-type]
-            priority=str(event.priority),  # type: ignore[arg-type]
+            channel=str(event.channel),
+            case_type=str(event.case_type),
+            priority=str(event.priority),
             subject=event.subject,
             order_id=event.order_id,
             opened_at=event.timestamp,

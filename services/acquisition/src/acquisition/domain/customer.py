@@ -10,6 +10,21 @@ from eventsourcing.domain import Aggregate, event
 
 
 class Customer(Aggregate):
+    TOPIC = "acquisition:Customer"
+
+    class Registered(Aggregate.Created):
+        TOPIC = "acquisition:Customer.Registered"
+        first_name: str
+        last_name: str
+        email: str | None
+        phone: str | None
+        company: str | None
+        birthday: date | None
+        source: str
+        lead_id: UUID | None
+        campaign_id: str | None
+        erp_customer_number: str | None
+
     @staticmethod
     def create_id(lead_id: UUID | None = None, **_: Any) -> UUID:
         """Converting a lead always yields the same customer id: conversion is idempotent."""
@@ -17,7 +32,7 @@ class Customer(Aggregate):
             return uuid4()
         return uuid5(NAMESPACE_URL, f"/crm/customers/from-lead/{lead_id}")
 
-    @event("Registered", topic="acquisition.customer:Registered")
+    @event(Registered)
     def __init__(
         self,
         first_name: str,

@@ -29,7 +29,25 @@ class LeadStatus(StrEnum):
 
 
 class Lead(Aggregate):
-    @event("Captured", topic="acquisition.lead:Captured")
+    TOPIC = "acquisition:Lead"
+
+    class Captured(Aggregate.Created):
+        TOPIC = "acquisition:Lead.Captured"
+        first_name: str
+        last_name: str
+        email: str | None
+        phone: str | None
+        company: str | None
+        source: str
+        campaign_id: str | None
+
+    class Converted(Aggregate.Event):
+        TOPIC = "acquisition:Lead.Converted"
+        customer_id: UUID
+        source: str
+        campaign_id: str | None
+
+    @event(Captured)
     def __init__(
         self,
         first_name: str,
@@ -37,7 +55,7 @@ class Lead(Aggregate):
         email: str | None,
         phone: str | None,
         company: str | None,
-        source: LeadSource,
+        source: str,
         campaign_id: str | None,
     ) -> None:
         self.first_name = first_name
@@ -53,12 +71,14 @@ class Lead(Aggregate):
     def convert(self, customer_id: UUID) -> None:
         """A lead converts once; a disqualified lead must be requalified first."""
         if self.status is LeadStatus.CONVERTED:
-            raise IllegalTransition(f"lead {self.id} is already converted to customer {self.customer_id}")
+            raise IllegalTransition(
+                f"lead {self.id} is already converted to customer {self.customer_id}"
+            )
         if self.status is LeadStatus.DISQUALIFIED:
             raise IllegalTransition(f"lead {self.id} is disqualified")
-        self._converted(customer_id, self.source, self.campaign_id)
+        self._converted(customer_id, self.source.value, self.campaign_id)
 
-    @event("Converted", topic="acquisition.lead:Converted")
-    def _converted(self, customer_id: UUID, source: LeadSource, campaign_id: str | None) -> None:
+    @event(Converted)
+    def _converted(self, customer_id: UUID, source: str, campaign_id: str | None) -> None:
         self.status = LeadStatus.CONVERTED
         self.customer_id = customer_id

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.cases import CaseOpened
-from contracts.customers import CustomerProfileChanged, CustomerRegistered
-from contracts.loyalty import LoyaltyAccountOpened
-from servicekit.consumer import Delivery
-from servicekit.handlers import Projection, upsert
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -20,6 +15,12 @@ from sqlalchemy import (
     Table,
     select,
 )
+
+from contracts.cases import CaseOpened
+from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.loyalty import LoyaltyAccountOpened
+from servicekit.consumer import Delivery
+from servicekit.handlers import Projection, upsert
 
 metadata = MetaData()
 
@@ -70,7 +71,9 @@ class Customer360(Projection):
         event = delivery.event
         if isinstance(event, CustomerRegistered):
             upsert(
-                connection, profiles, {"customer_id": event.customer_id},
+                connection,
+                profiles,
+                {"customer_id": event.customer_id},
                 event.model_dump(include=set(profiles.c.keys()) - {"customer_id"}),
             )
         elif isinstance(event, CustomerProfileChanged):
@@ -80,33 +83,60 @@ class Customer360(Projection):
             upsert(connection, profiles, {"customer_id": event.customer_id}, changes)
         elif isinstance(event, LoyaltyAccountOpened):
             upsert(
-                connection, loyalty_accounts, {"customer_id": event.customer_id},
-                {"account_id": event.account_id, "tier": event.tier,
-                 "points_balance": event.points_balance, "opened_at": event.opened_at},
+                connection,
+                loyalty_accounts,
+                {"customer_id": event.customer_id},
+                {
+                    "account_id": event.account_id,
+                    "tier": event.tier,
+                    "points_balance": event.points_balance,
+                    "opened_at": event.opened_at,
+                },
             )
         elif isinstance(event, CaseOpened):
             upsert(
-                connection, cases, {"case_id": event.case_id},
-                {"customer_id": event.customer_id, "status": "new", "channel": event.channel,
-                 "case_type": event.case_type, "priority": event.priority,
-                 "subject": event.subject, "opened_at": event.opened_at},
+                connection,
+                cases,
+                {"case_id": event.case_id},
+                {
+                    "customer_id": event.customer_id,
+                    "status": "new",
+                    "channel": event.channel,
+                    "case_type": event.case_type,
+                    "priority": event.priority,
+                    "subject": event.subject,
+                    "opened_at": event.opened_at,
+                },
             )
 
     def view(self, customer_id: str) -> dict[str, Any] | None:
         with self.store.reading() as connection:
-            profile = connection.execute(
-                select(profiles).where(profiles.c.customer_id == customer_id)
-            ).mappings().first()
-            account = connection.execute(
-                select(loyalty_accounts).where(loyalty_accounts.c.customer_id == customer_id)
-            ).mappings().first()
-            customer_cases = connection.execute(
-                select(cases).where(cases.c.customer_id == customer_id)
-                .order_by(cases.c.opened_at.desc())
-            ).mappings().all()
+            profile = (
+                connection.execute(select(profiles).where(profiles.c.customer_id == customer_id))
+                .mappings()
+                .first()
+            )
+            account = (
+                connection.execute(
+                    select(loyalty_accounts).where(loyalty_accounts.c.customer_id == customer_id)
+                )
+                .mappings()
+                .first()
+            )
+            customer_cases = (
+                connection.execute(
+                    select(cases)
+                    .where(cases.c.customer_id == customer_id)
+                    .order_by(cases.c.opened_at.desc())
+                )
+                .mappings()
+                .all()
+            )
         if profile is None and account is None and not customer_cases:
             return None
-        open_cases = [case for case in customer_cases if case["status"] not in ("resolved", "closed")]
+        open_cases = [
+            case for case in customer_cases if case["status"] not in ("resolved", "closed")
+        ]
         return {
             "customer_id": customer_id,
             "profile": dict(profile) if profile else None,

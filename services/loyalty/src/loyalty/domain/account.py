@@ -17,12 +17,18 @@ class Tier(StrEnum):
 
 
 class LoyaltyAccount(Aggregate):
+    TOPIC = "loyalty:LoyaltyAccount"
+
+    class Opened(Aggregate.Created):
+        TOPIC = "loyalty:LoyaltyAccount.Opened"
+        customer_id: str
+
     @staticmethod
     def create_id(customer_id: str, **_: Any) -> UUID:
         """One account per customer, found from the customer id alone."""
         return uuid5(NAMESPACE_URL, f"/crm/loyalty/accounts/{customer_id}")
 
-    @event("Opened", topic="loyalty.account:Opened")
+    @event(Opened)
     def __init__(self, customer_id: str) -> None:
         self.customer_id = customer_id
         self.tier = Tier.STANDARD

@@ -41,13 +41,25 @@ class CaseStatus(StrEnum):
 
 
 class Case(Aggregate):
-    @event("Opened", topic="support.case:Opened")
+    TOPIC = "support:Case"
+
+    class Opened(Aggregate.Created):
+        TOPIC = "support:Case.Opened"
+        customer_id: str | None
+        channel: str
+        case_type: str
+        priority: str
+        subject: str
+        description: str
+        order_id: str | None
+
+    @event(Opened)
     def __init__(
         self,
         customer_id: str | None,
-        channel: Channel,
-        case_type: CaseType,
-        priority: Priority,
+        channel: str,
+        case_type: str,
+        priority: str,
         subject: str,
         description: str,
         order_id: str | None,

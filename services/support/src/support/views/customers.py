@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Column, Connection, MetaData, String, Table, select
+
 from contracts.customers import CustomerProfileChanged, CustomerRegistered
 from servicekit.consumer import Delivery
 from servicekit.handlers import Projection, upsert
-from sqlalchemy import Column, Connection, MetaData, String, Table, select
 
 metadata = MetaData()
 
@@ -28,9 +29,14 @@ class CustomerDirectory(Projection):
         event = delivery.event
         if isinstance(event, CustomerRegistered):
             upsert(
-                connection, customers, {"customer_id": event.customer_id},
-                {"name": f"{event.first_name} {event.last_name}", "email": event.email,
-                 "phone": event.phone},
+                connection,
+                customers,
+                {"customer_id": event.customer_id},
+                {
+                    "name": f"{event.first_name} {event.last_name}",
+                    "email": event.email,
+                    "phone": event.phone,
+                },
             )
         elif isinstance(event, CustomerProfileChanged):
             changes: dict[str, Any] = {
@@ -45,7 +51,9 @@ class CustomerDirectory(Projection):
 
     def find(self, customer_id: str) -> dict[str, Any] | None:
         with self.store.reading() as connection:
-            row = connection.execute(
-                select(customers).where(customers.c.customer_id == customer_id)
-            ).mappings().first()
+            row = (
+                connection.execute(select(customers).where(customers.c.customer_id == customer_id))
+                .mappings()
+                .first()
+            )
         return dict(row) if row else None
