@@ -10,8 +10,6 @@ from eventsourcing.domain import Aggregate, event
 
 
 class Customer(Aggregate):
-    TOPIC = "acquisition:Customer"
-
     class Registered(Aggregate.Created):
         TOPIC = "acquisition:Customer.Registered"
         first_name: str

@@ -29,8 +29,6 @@ class LeadStatus(StrEnum):
 
 
 class Lead(Aggregate):
-    TOPIC = "acquisition:Lead"
-
     class Captured(Aggregate.Created):
         TOPIC = "acquisition:Lead.Captured"
         first_name: str

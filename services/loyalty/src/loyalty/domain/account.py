@@ -17,8 +17,6 @@ class Tier(StrEnum):
 
 
 class LoyaltyAccount(Aggregate):
-    TOPIC = "loyalty:LoyaltyAccount"
-
     class Opened(Aggregate.Created):
         TOPIC = "loyalty:LoyaltyAccount.Opened"
         customer_id: str

@@ -41,8 +41,6 @@ class CaseStatus(StrEnum):
 
 
 class Case(Aggregate):
-    TOPIC = "support:Case"
-
     class Opened(Aggregate.Created):
         TOPIC = "support:Case.Opened"
         customer_id: str | None
