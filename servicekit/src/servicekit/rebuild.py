@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka import TopicPartition
 from tqdm import tqdm
 
 from servicekit import kafka
@@ -21,15 +20,10 @@ from servicekit.handlers import Projection
 async def replay(projection: Projection, bootstrap_servers: str, progress: bool = True) -> int:
     """Reset the projection and apply every message of its topics; return the count."""
     await asyncio.to_thread(projection.reset)
+    partitions = await kafka.partitions_of(bootstrap_servers, projection.topics)
     consumer = kafka.consumer(bootstrap_servers, group_id=None, client_id="rebuild")
     await consumer.start()
     try:
-        await consumer.topics()  # loads the cluster's metadata
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in projection.topics
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         beginnings = await consumer.beginning_offsets(partitions)
