@@ -1,0 +1,141 @@
+"""One customer's journey through the four services, as real processes on a real broker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from devstack.platform import SERVICES, Platform
+from devstack.ports import free_port
+from servicekit.auth import issue_token
+from servicekit.settings import DEV_SIGNING_KEY
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
+
+
+def bearer(role: str, subject: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(DEV_SIGNING_KEY, subject, [role])}"}
+
+
+SALES = bearer("sales", "sally@shop.example")
+AGENT = bearer("support", "sam@shop.example")
+ANALYST = bearer("analyst", "ann@shop.example")
+
+
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def platform(request, kafka_bootstrap_servers, tmp_path_factory) -> Iterator[Platform]:
+    extra_env: dict[str, str] = {}
+    if request.param == "postgres":
+        new_database = request.getfixturevalue("postgres_dsn_factory")
+        for name in SERVICES:
+            extra_env[f"{name.upper()}_EVENT_STORE"] = "postgres"
+            extra_env[f"{name.upper()}_POSTGRES_DSN"] = new_database(f"{name}_{uuid4().hex[:8]}")
+    running = Platform(
+        kafka_bootstrap_servers,
+        tmp_path_factory.mktemp(f"platform-{request.param}"),
+        ports={name: free_port() for name in SERVICES},
+        extra_env=extra_env,
+    )
+    running.start()
+    try:
+        running.wait_ready(timeout=120)
+        yield running
+    finally:
+        running.stop()
+
+
+def url(platform: Platform, service: str, path: str) -> str:
+    return f"{platform.services[service].url}{path}"
+
+
+def eventually(read: Callable[[], httpx.Response], accept: Callable[[Any], bool]) -> Any:
+    """Read models are eventually consistent: poll until the expected state shows."""
+    deadline = time.monotonic() + 60
+    while True:
+        response = read()
+        if response.status_code == 200 and accept(response.json()):
+            return response.json()
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"never reached: last answer {response.status_code} {response.text}"
+            )
+        time.sleep(0.1)
+
+
+def test_a_converted_lead_is_enrolled_served_and_seen_whole(platform: Platform) -> None:
+    http = httpx.Client(timeout=10)
+
+    lead = http.post(
+        url(platform, "acquisition", "/leads"),
+        json={
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "email": "grace@navy.example",
+            "phone": "+1 202 555 0100",
+            "source": "web_form",
+        },
+        headers=SALES,
+    )
+    assert lead.status_code == 201, lead.text
+    converted = http.post(
+        url(platform, "acquisition", f"/leads/{lead.json()['lead_id']}/convert"), headers=SALES
+    )
+    assert converted.status_code == 201, converted.text
+    customer_id = converted.json()["customer_id"]
+
+    account = eventually(
+        lambda: http.get(url(platform, "loyalty", f"/accounts/{customer_id}"), headers=AGENT),
+        lambda body: True,
+    )
+    assert account["tier"] == "standard"
+    assert account["points_balance"] == 0
+
+    opened = http.post(
+        url(platform, "support", "/cases"),
+        json={
+            "customer_id": customer_id,
+            "channel": "phone",
+            "case_type": "order_status",
+            "subject": "Where is my order?",
+        },
+        headers=AGENT,
+    )
+    assert opened.status_code == 201, opened.text
+    case = eventually(
+        lambda: http.get(
+            url(platform, "support", f"/cases/{opened.json()['case_id']}"), headers=AGENT
+        ),
+        lambda body: body["customer"] is not None,
+    )
+    assert case["customer"]["name"] == "Grace Hopper"
+
+    view = eventually(
+        lambda: http.get(
+            url(platform, "analytics", f"/customers/{customer_id}/360"), headers=ANALYST
+        ),
+        lambda body: body["profile"] and body["loyalty"] and body["cases"]["open"] == 1,
+    )
+    assert view["profile"]["email"] == "grace@navy.example"
+    assert view["profile"]["lead_id"] == lead.json()["lead_id"]
+    assert view["loyalty"]["account_id"] == account["account_id"]
+    assert view["cases"]["items"][0]["subject"] == "Where is my order?"
+
+
+def test_every_service_reports_health_readiness_and_metrics(platform: Platform) -> None:
+    for name, service in platform.services.items():
+        assert httpx.get(f"{service.url}/healthz").status_code == 200, name
+        ready = httpx.get(f"{service.url}/readyz")
+        assert ready.status_code == 200, (name, ready.text)
+        assert set(ready.json()["checks"]) == {"store", "kafka", "consumers"}
+        metrics = httpx.get(f"{service.url}/metrics").text
+        assert "http_requests_total" in metrics
+        assert "relay_events_published_total" in metrics or name == "analytics"
+        assert httpx.get(f"{service.url}/openapi.json").status_code == 200
