@@ -1,0 +1,63 @@
+# The CRM platform. Two commands set up everything on a fresh machine:
+#   make run    - virtualenv, packages, Kafka jars, the broker and the four services
+#   make test   - the same installs, then lint, type checks, boundaries and every test tier
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PACKAGES := contracts servicekit services/acquisition services/loyalty services/support services/analytics deploy/devstack
+ROLE ?= admin
+SUBJECT ?= dev@example.com
+SERVICE ?= analytics
+
+.PHONY: install run test lint unit bench kafka kafka-stop postgres postgres-stop token rebuild-views stop clean
+
+install: $(STAMP)
+
+$(STAMP): requirements/constraints.txt requirements/dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -r requirements/dev.txt \
+		$(addprefix -e ,$(PACKAGES))
+	touch $@
+
+run: $(STAMP)
+	$(PY) -m devstack.platform run --var-dir var
+
+test: lint
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
+
+unit: $(STAMP)
+	$(PY) -m pytest -m "not kafka and not postgres and not e2e"
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+kafka: $(STAMP)
+	$(PY) -m devstack.kafka start --data-dir var/kafka
+
+kafka-stop: $(STAMP)
+	$(PY) -m devstack.kafka stop --data-dir var/kafka
+
+postgres: $(STAMP)
+	$(PY) -m devstack.postgres start --data-dir var/postgres
+
+postgres-stop: $(STAMP)
+	$(PY) -m devstack.postgres stop --data-dir var/postgres
+
+token: $(STAMP)
+	@$(VENV)/bin/crm-token --role $(ROLE) --subject $(SUBJECT)
+
+rebuild-views: $(STAMP)
+	$(PY) -m $(SERVICE) rebuild-views
+
+clean:
+	rm -rf var $(VENV)
