@@ -8,8 +8,10 @@ Both apply a whole partition batch in one transaction with its tracking record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate
@@ -21,6 +23,9 @@ from servicekit.eventstore import ServiceApplication
 from servicekit.views import ViewStore
 
 
+T = TypeVar("T")
+
+
 class Projection:
     """Base of read-model handlers: implement :meth:`project`."""
 
@@ -29,6 +34,8 @@ class Projection:
 
     def __init__(self, store: ViewStore) -> None:
         self.store = store
+        self._changed = threading.Condition()
+        self._changes = 0
 
     def position(self, topic: str, partition: int) -> int | None:
         return self.store.position(tracking_name(topic, partition))
@@ -37,6 +44,24 @@ class Projection:
         with self.store.tracked(tracking) as connection:
             for delivery in deliveries:
                 self.project(connection, delivery)
+        with self._changed:
+            self._changes += 1
+            self._changed.notify_all()
+
+    def wait_for(self, query: Callable[[], T | None], timeout: float) -> T | None:
+        """Answer ``query`` once it has an answer, waiting up to ``timeout`` seconds
+        for the read model to catch up (read models are eventually consistent)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._changed:
+                seen = self._changes
+            answer = query()
+            remaining = deadline - time.monotonic()
+            if answer is not None or remaining <= 0:
+                return answer
+            with self._changed:
+                if self._changes == seen:
+                    self._changed.wait(remaining)
 
     def project(self, connection: Connection, delivery: Delivery) -> None:
         raise NotImplementedError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from analytics.views.customer360 import Customer360
 from servicekit.auth import Principal, require
@@ -24,8 +24,15 @@ View = Annotated[Customer360, Depends(customer360)]
 
 
 @routes.get("/customers/{customer_id}/360", tags=["customers"])
-def get_customer_360(customer_id: str, view: View, _: Readers) -> dict[str, Any]:
-    found = view.view(customer_id)
+def get_customer_360(
+    customer_id: str,
+    view: View,
+    _: Readers,
+    wait_ms: Annotated[
+        int, Query(ge=0, le=10_000, description="Wait up to this long for the customer to appear")
+    ] = 0,
+) -> dict[str, Any]:
+    found = view.wait_for(lambda: view.view(customer_id), wait_ms / 1000)
     if found is None:
         raise Problem(404, "Not found", f"Analytics knows no customer {customer_id} (yet).")
     return found
