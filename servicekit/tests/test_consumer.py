@@ -16,6 +16,7 @@ from contracts.leads import LeadCaptured
 from servicekit import kafka
 from servicekit.consumer import BatchApplier, Delivery, TrackedConsumer
 from servicekit.handlers import Projection
+from servicekit.rebuild import replay
 from servicekit.views import ViewStore, views_url
 
 pytestmark = pytest.mark.kafka
@@ -179,3 +180,21 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_next_one_is_a
     assert any("no event 'LeadEaten'" in r for r in reasons)
     assert any(r.startswith("handler error") and "breaks the handler" in r for r in reasons)
     assert {dict(r.headers)["dlq.topic"] for r in mine} == {TOPIC.encode()}
+
+
+async def test_a_read_model_rebuilt_from_offset_zero_equals_the_live_one(
+    store_settings, kafka_io, dead_letters
+) -> None:
+    prefix = f"lead-{uuid4().hex[:8]}-"
+    projection = sightings(store_settings("consumer"))
+    await kafka_io.produce(TOPIC, [lead_message(f"{prefix}{i}") for i in range(15)])
+    consumer = TrackedConsumer(
+        projection, kafka_io.bootstrap_servers, f"test-{uuid4().hex[:8]}", dead_letters
+    )
+    await run_until(consumer, lambda: len(projection.counts(prefix)) == 15, kafka_io)
+    live = projection.counts(prefix)
+
+    replayed = await replay(projection, kafka_io.bootstrap_servers, progress=False)
+
+    assert replayed >= 15
+    assert projection.counts(prefix) == live
