@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -9,9 +11,11 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
 
 from devstack.platform import SERVICES, Platform
 from devstack.ports import free_port
+from servicekit import kafka
 from servicekit.auth import issue_token
 from servicekit.settings import DEV_SIGNING_KEY
 
@@ -86,7 +90,8 @@ def test_a_converted_lead_is_enrolled_served_and_seen_whole(platform: Platform) 
     )
     assert lead.status_code == 201, lead.text
     converted = http.post(
-        url(platform, "acquisition", f"/leads/{lead.json()['lead_id']}/convert"), headers=SALES
+        url(platform, "acquisition", f"/leads/{lead.json()['lead_id']}/convert"),
+        headers={**SALES, "X-Correlation-ID": "journey-of-grace"},
     )
     assert converted.status_code == 201, converted.text
     customer_id = converted.json()["customer_id"]
@@ -127,6 +132,37 @@ def test_a_converted_lead_is_enrolled_served_and_seen_whole(platform: Platform) 
     assert view["profile"]["lead_id"] == lead.json()["lead_id"]
     assert view["loyalty"]["account_id"] == account["account_id"]
     assert view["cases"]["items"][0]["subject"] == "Where is my order?"
+
+    registered = published(platform, "crm.customers.v1", customer_id)
+    enrolled = published(platform, "crm.loyalty.accounts.v1", customer_id)
+    assert registered["correlationid"] == enrolled["correlationid"] == "journey-of-grace"
+    assert registered["actor"] == enrolled["actor"] == "sally@shop.example"
+    assert enrolled["causationid"] == registered["id"]
+    assert enrolled["subject"] == account["account_id"]
+
+
+def published(platform: Platform, topic: str, customer_id: str) -> dict[str, Any]:
+    """The envelope published on ``topic`` about the customer, read from the broker."""
+
+    async def read() -> dict[str, Any]:
+        partitions = await kafka.partitions_of(platform.kafka_bootstrap_servers, [topic])
+        consumer = AIOKafkaConsumer(bootstrap_servers=platform.kafka_bootstrap_servers)
+        await consumer.start()
+        try:
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            ends = await consumer.end_offsets(partitions)
+            while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        envelope = json.loads(record.value)
+                        if envelope["data"].get("customer_id") == customer_id:
+                            return dict(envelope)
+        finally:
+            await consumer.stop()
+        raise AssertionError(f"nothing about {customer_id} on {topic}")
+
+    return asyncio.run(read())
 
 
 def test_every_service_reports_health_readiness_and_metrics(platform: Platform) -> None:

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +13,13 @@ import psycopg
 import pytest
 
 from devstack.ports import free_port
-from devstack.postgres import PostgresCluster, external_dsn, find_bindir, with_dbname
+from devstack.postgres import (
+    PostgresCluster,
+    external_dsn,
+    find_bindir,
+    make_scratch_dir,
+    with_dbname,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -26,7 +31,9 @@ def test_the_server_binaries_are_found_preferring_version_15() -> None:
         assert bindir == Path("/usr/lib/postgresql/15/bin")
 
 
-def test_a_throwaway_cluster_serves_a_freshly_created_database(postgres_dsn_factory: Callable[[str], str]) -> None:
+def test_a_throwaway_cluster_serves_a_freshly_created_database(
+    postgres_dsn_factory: Callable[[str], str],
+) -> None:
     dsn = postgres_dsn_factory("crm_devstack_smoke")
     assert dsn.endswith("/crm_devstack_smoke")
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -36,7 +43,9 @@ def test_a_throwaway_cluster_serves_a_freshly_created_database(postgres_dsn_fact
     assert row == ("crm_devstack_smoke", 1)
 
 
-def test_the_dsn_factory_hands_out_an_empty_database_every_time(postgres_dsn_factory: Callable[[str], str]) -> None:
+def test_the_dsn_factory_hands_out_an_empty_database_every_time(
+    postgres_dsn_factory: Callable[[str], str],
+) -> None:
     dsn = postgres_dsn_factory("crm_devstack_fresh")
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE leftover (id int)")
@@ -46,7 +55,9 @@ def test_the_dsn_factory_hands_out_an_empty_database_every_time(postgres_dsn_fac
     assert row == (0,)
 
 
-def test_the_cluster_listens_on_loopback_only_and_allows_200_connections(postgres_cluster: PostgresCluster) -> None:
+def test_the_cluster_listens_on_loopback_only_and_allows_200_connections(
+    postgres_cluster: PostgresCluster,
+) -> None:
     with psycopg.connect(postgres_cluster.dsn()) as conn:
         settings: dict[str, str] = dict(
             conn.execute(
@@ -74,7 +85,7 @@ def test_creating_a_database_twice_is_harmless(postgres_cluster: PostgresCluster
 @pytest.fixture
 def scratch_dir() -> Iterator[Path]:
     # pytest's tmp_path is under a 0700 dir the `postgres` OS user cannot enter
-    path = Path(tempfile.mkdtemp(prefix="devstack-pg-test-"))
+    path = make_scratch_dir("devstack-pg-test-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
@@ -128,10 +139,14 @@ def test_a_stopped_cluster_restarts_with_its_data(scratch_dir: Path) -> None:
     ("dsn", "expected"),
     [
         ("postgresql://u:p@h:5432/postgres", "postgresql://u:p@h:5432/crm"),
-        ("postgresql://u@h:5432/postgres?sslmode=disable", "postgresql://u@h:5432/crm?sslmode=disable"),
+        (
+            "postgresql://u@h:5432/postgres?sslmode=disable",
+            "postgresql://u@h:5432/crm?sslmode=disable",
+        ),
         ("postgres://h", "postgres://h/crm"),
         ("host=h port=5 dbname=postgres user=u", "host=h port=5 user=u dbname=crm"),
-        ("host=h dbname='my db' user=u", "host=h  user=u dbname=crm"),
+        ("host=h dbname='my db' user=u", "host=h user=u dbname=crm"),
+        ("dbname=postgres host=h", "host=h dbname=crm"),
     ],
 )
 def test_with_dbname_swaps_the_database_of_url_and_keyword_dsns(dsn: str, expected: str) -> None:
@@ -145,6 +160,8 @@ def test_postgres_dsn_in_the_environment_names_an_external_server() -> None:
     assert external_dsn({"PGHOST": "127.0.0.1", "PGPORT": str(port)}) is None
 
 
-def test_pg_variables_name_an_external_server_when_it_answers(postgres_cluster: PostgresCluster) -> None:
+def test_pg_variables_name_an_external_server_when_it_answers(
+    postgres_cluster: PostgresCluster,
+) -> None:
     env = {"PGHOST": "127.0.0.1", "PGPORT": str(postgres_cluster.port), "PGUSER": "postgres"}
     assert external_dsn(env) == f"postgresql://postgres@127.0.0.1:{postgres_cluster.port}/postgres"

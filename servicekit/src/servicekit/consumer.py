@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,6 +47,12 @@ class Delivery:
     key: str | None
     envelope: Envelope
     event: IntegrationEvent
+
+    def caused(self) -> AbstractContextManager[context.Causality]:
+        """Whatever this message causes is correlated with it and caused by it."""
+        return context.caused_by(
+            self.envelope.actor, self.envelope.correlationid, causation_id=self.envelope.id
+        )
 
 
 class Handler(Protocol):
@@ -134,7 +141,7 @@ class BatchApplier:
         backoff = 0.2
         while True:
             try:
-                await asyncio.to_thread(self._apply_in_context, deliveries, tracking)
+                await asyncio.to_thread(self.handler.apply, deliveries, tracking)
                 return
             except IntegrityError:
                 position = await asyncio.to_thread(self.handler.position, tp.topic, tp.partition)
@@ -155,16 +162,6 @@ class BatchApplier:
             if attempts >= MAX_HANDLER_ATTEMPTS:
                 raise _HandlerFailed(repr(error) if error else "conflict persisted")
             await asyncio.sleep(0.05 * attempts)
-
-    def _apply_in_context(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
-        if len(deliveries) == 1:
-            envelope = deliveries[0].envelope
-            with context.caused_by(
-                f"service:{self.handler.name}", envelope.correlationid, envelope.id
-            ):
-                self.handler.apply(deliveries, tracking)
-        else:
-            self.handler.apply(deliveries, tracking)
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         log.warning(

@@ -11,6 +11,7 @@ Every service's Application derives from :class:`ServiceApplication`, which
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -84,7 +85,9 @@ class CausalityMapper(Mapper[UUID]):
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             event_state["class_version"] = class_version
-        event_state[CAUSALITY_KEY] = context.current().as_dict()
+        pinned = _pinned_causality.get() or {}
+        causality = pinned.get(id(domain_event)) or context.current()
+        event_state[CAUSALITY_KEY] = causality.as_dict()
         stored_state = self.transcoder.encode(event_state)
         if self.compressor:
             stored_state = self.compressor.compress(stored_state)
@@ -106,6 +109,26 @@ class CausalityMapper(Mapper[UUID]):
         domain_event = super().to_domain_event(stored_event)
         causality: dict[str, str] = domain_event.__dict__.pop(CAUSALITY_KEY, {})
         return domain_event, causality
+
+
+_pinned_causality: ContextVar[dict[int, context.Causality] | None] = ContextVar(
+    "pinned_causality", default=None
+)
+
+
+class CausedEvents:
+    """New events of a batch of messages, each remembering the message that caused it."""
+
+    def __init__(self) -> None:
+        self.events: list[DomainEventProtocol[UUID]] = []
+        self.causality: dict[int, context.Causality] = {}
+
+    def collect(
+        self, aggregate: MutableOrImmutableAggregate[UUID], causality: context.Causality
+    ) -> None:
+        for new_event in aggregate.collect_events():  # type: ignore[union-attr]
+            self.events.append(new_event)
+            self.causality[id(new_event)] = causality
 
 
 class ServiceApplication(Application[UUID]):
@@ -141,22 +164,22 @@ class ServiceApplication(Application[UUID]):
             for listener in self._listeners:
                 listener()
 
-    def save_tracked(
-        self,
-        tracking: Tracking,
-        *aggregates: MutableOrImmutableAggregate[UUID] | None,
-    ) -> None:
-        """Store the aggregates' new events and the tracking record atomically.
+    def save_tracked(self, tracking: Tracking, caused: CausedEvents | None = None) -> None:
+        """Store the events caused by messages and the tracking record atomically.
 
         With nothing to store, the tracking record alone is stored, so that a
         message which had no effect is still not processed again.
         """
-        processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking)
-        processing_event.collect_events(*aggregates)
-        if not processing_event.events:
+        if caused is None or not caused.events:
             self.recorder.insert_tracking(tracking)
             return
-        recordings = self._record(processing_event)
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking)
+        processing_event.collect_events(*caused.events)
+        token = _pinned_causality.set(caused.causality)
+        try:
+            recordings = self._record(processing_event)
+        finally:
+            _pinned_causality.reset(token)
         self._notify(recordings)
 
     def position(self, tracking_name: str) -> int | None:

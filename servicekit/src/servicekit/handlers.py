@@ -19,9 +19,8 @@ from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection, Table
 
 from servicekit.consumer import Delivery, tracking_name
-from servicekit.eventstore import ServiceApplication
+from servicekit.eventstore import CausedEvents, ServiceApplication
 from servicekit.views import ViewStore
-
 
 T = TypeVar("T")
 
@@ -43,7 +42,8 @@ class Projection:
     def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
         with self.store.tracked(tracking) as connection:
             for delivery in deliveries:
-                self.project(connection, delivery)
+                with delivery.caused():
+                    self.project(connection, delivery)
         with self._changed:
             self._changes += 1
             self._changed.notify_all()
@@ -84,10 +84,13 @@ class Inbox:
 
     def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
         changed: dict[UUID, MutableOrImmutableAggregate[UUID]] = {}
+        caused = CausedEvents()
         for delivery in deliveries:
-            for aggregate in self.decide(delivery, changed):
-                changed[aggregate.id] = aggregate
-        self.app.save_tracked(tracking, *changed.values())
+            with delivery.caused() as causality:
+                for aggregate in self.decide(delivery, changed):
+                    changed[aggregate.id] = aggregate
+                    caused.collect(aggregate, causality)
+        self.app.save_tracked(tracking, caused)
 
     def decide(
         self, delivery: Delivery, changed: dict[UUID, MutableOrImmutableAggregate[UUID]]

@@ -62,6 +62,7 @@ _MAVEN_NS = "{http://maven.apache.org/POM/4.0.0}"
 _FALLBACK_LOG4J2 = """\
 status = warn
 name = devstack-kafka
+shutdownHook = disable
 property.logsDir = ${sys:kafka.logs.dir:-logs}
 appender.server.type = File
 appender.server.name = server
@@ -182,8 +183,13 @@ def ensure_jars(pom: Path | None = None, *, mvn: str | None = None) -> Path:
             "-DincludeScope=runtime",
             f"-DoutputDirectory={libs}",
         ]
-        result = subprocess.run(
-            cmd, cwd=pom.parent, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            cmd,
+            cwd=pom.parent,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise RuntimeError(
@@ -388,7 +394,7 @@ class KafkaBroker:
             "-c",
             str(self.properties_file),
         ]
-        result = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+        result = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv, no shell
         if result.returncode != 0:
             raise RuntimeError(f"kafka storage format failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
@@ -448,7 +454,7 @@ class KafkaBroker:
         with self.console_log.open("ab") as out:
             out.write(f"\n=== devstack start {time.strftime('%Y-%m-%dT%H:%M:%S')} ===\n".encode())
             out.flush()
-            self._process = subprocess.Popen(
+            self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
                 cmd,
                 cwd=self.data_dir,
                 stdin=subprocess.DEVNULL,
@@ -514,7 +520,10 @@ class KafkaBroker:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
@@ -523,12 +532,16 @@ class KafkaBroker:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m devstack.kafka", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m devstack.kafka", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("command", choices=["start", "stop", "status"])
     parser.add_argument("--port", type=int, default=9092, help="PLAINTEXT listener (default 9092)")
     parser.add_argument("--controller-port", type=int, default=9093, help="KRaft controller (default 9093)")
     parser.add_argument("--data-dir", type=Path, default=Path("var/kafka"), help="default var/kafka")
-    parser.add_argument("--heap", default=DEFAULT_HEAP_OPTS, help=f"JVM heap options (default {DEFAULT_HEAP_OPTS!r})")
+    parser.add_argument(
+        "--heap",
+        default=DEFAULT_HEAP_OPTS,
+        help=f"JVM heap options (default {DEFAULT_HEAP_OPTS!r})",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for start/stop")
     return parser
 
@@ -541,7 +554,10 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the exit status (status: 0 running, 1 not running)."""
     args = _parser().parse_args(argv)
     broker = KafkaBroker(
-        data_dir=args.data_dir, port=args.port, controller_port=args.controller_port, heap_opts=args.heap
+        data_dir=args.data_dir,
+        port=args.port,
+        controller_port=args.controller_port,
+        heap_opts=args.heap,
     )
     if args.command == "status":
         pid = broker.pid()

@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
@@ -41,6 +42,7 @@ __all__ = [
     "external_dsn",
     "find_bindir",
     "main",
+    "make_scratch_dir",
     "with_dbname",
 ]
 
@@ -70,7 +72,7 @@ def find_bindir(preferred_major: int = PREFERRED_MAJOR) -> Path:
         return found.get(preferred_major) or found[max(found)]
     pg_config = shutil.which("pg_config")
     if pg_config:
-        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()  # noqa: S603 - fixed argv, no shell
         if out and (Path(out) / "pg_ctl").is_file():
             return Path(out)
     pg_ctl = shutil.which("pg_ctl")
@@ -92,7 +94,7 @@ def with_dbname(dsn: str, dbname: str) -> str:
         if re.fullmatch(r"[A-Za-z0-9_.-]+", dbname)
         else "'" + dbname.replace("\\", "\\\\").replace("'", "\\'") + "'"
     )
-    rest = re.sub(r"(^|\s)dbname\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", " ", dsn).strip()
+    rest = re.sub(r"(?:^|\s+)dbname\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", "", dsn).strip()
     return f"{rest} dbname={value}".strip()
 
 
@@ -181,17 +183,34 @@ def drop_database(admin_dsn: str, name: str) -> None:
         with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     else:
-        _run_psql(admin_dsn, "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'name')\\gexec\n", name)
+        _run_psql(
+            admin_dsn,
+            "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'name')\\gexec\n",
+            name,
+        )
 
 
 def _run_psql(dsn: str, script: str, name: str) -> None:
     cmd = [_psql_bin(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"name={name}", "-d", dsn]
-    result = subprocess.run(cmd, input=script, capture_output=True, text=True, check=False)
+    result = subprocess.run(cmd, input=script, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv, no shell
     if result.returncode != 0:
         raise RuntimeError(f"psql failed ({result.returncode}): {result.stderr.strip()}")
 
 
 # --------------------------------------------------------------------------- cluster
+
+
+def make_scratch_dir(prefix: str = "devstack-pg-", base: str | Path | None = None) -> Path:
+    """A new temp dir (``mkdtemp``) to hold a throwaway cluster's data dir.
+
+    When we are root the server runs as ``postgres``, which must be able to
+    traverse it, so it gets mode 0711. (pytest's ``tmp_path`` lives under a 0700
+    ``/tmp/pytest-of-root`` and cannot be used for that.)
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    if os.geteuid() == 0:
+        path.chmod(0o711)
+    return path
 
 
 def _default_os_user() -> str | None:
@@ -252,7 +271,7 @@ class PostgresCluster:
         full = self._as_server_user(cmd)
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         env["LC_ALL"] = env.get("LC_ALL") or "C.UTF-8"
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
             full,
             cwd="/",  # the server user may not be able to enter our cwd
             env=env,
@@ -282,7 +301,7 @@ class PostgresCluster:
         self.data_dir.chmod(0o700)
         if self.os_user and os.geteuid() == 0:
             shutil.chown(self.data_dir, self.os_user, self.os_user)
-            probe = subprocess.run(self._as_server_user(["test", "-w", str(self.data_dir)]), check=False)
+            probe = subprocess.run(self._as_server_user(["test", "-w", str(self.data_dir)]), check=False)  # noqa: S603 - fixed argv, no shell
             if probe.returncode != 0:
                 raise PermissionError(
                     f"OS user {self.os_user!r} cannot reach {self.data_dir}: a parent directory is not "
@@ -361,9 +380,20 @@ class PostgresCluster:
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Block until the server accepts connections (``pg_isready``)."""
         deadline = time.monotonic() + timeout
-        cmd = [self._bin("pg_isready"), "-q", "-h", self.host, "-p", str(self.port), "-U", self.superuser, "-t", "2"]
+        cmd = [
+            self._bin("pg_isready"),
+            "-q",
+            "-h",
+            self.host,
+            "-p",
+            str(self.port),
+            "-U",
+            self.superuser,
+            "-t",
+            "2",
+        ]
         while True:
-            if subprocess.run(cmd, capture_output=True, check=False).returncode == 0:
+            if subprocess.run(cmd, capture_output=True, check=False).returncode == 0:  # noqa: S603 - fixed argv, no shell
                 return
             if not self.is_running():
                 raise RuntimeError(f"PostgreSQL in {self.data_dir} is not running.\n{tail(self.log_file, 30)}")
@@ -380,7 +410,17 @@ class PostgresCluster:
         for mode in ("fast", "immediate"):
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 self._run(
-                    [pg_ctl, "stop", "-D", str(self.data_dir), "-m", mode, "-w", "-t", str(int(timeout))],
+                    [
+                        pg_ctl,
+                        "stop",
+                        "-D",
+                        str(self.data_dir),
+                        "-m",
+                        mode,
+                        "-w",
+                        "-t",
+                        str(int(timeout)),
+                    ],
                     timeout=timeout + 15,
                 )
             if not pid_alive(pid):
@@ -408,7 +448,10 @@ class PostgresCluster:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
@@ -417,7 +460,7 @@ class PostgresCluster:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m devstack.postgres", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m devstack.postgres", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("command", choices=["start", "stop", "status"])
     parser.add_argument("--port", type=int, default=5433, help="default 5433")
     parser.add_argument("--data-dir", type=Path, default=Path("var/postgres"), help="default var/postgres")

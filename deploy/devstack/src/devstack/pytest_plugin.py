@@ -21,24 +21,36 @@ import atexit
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Literal, Protocol
 
 import pytest
 
-from devstack.kafka import KafkaBroker, base_broker_settings, ensure_jars, kafka_version
+from devstack._proc import pid_alive, read_pid_file
+from devstack.kafka import (
+    DEFAULT_HEAP_OPTS,
+    KafkaBroker,
+    base_broker_settings,
+    ensure_jars,
+    kafka_version,
+    new_cluster_id,
+)
 from devstack.ports import free_ports
-from devstack.postgres import PostgresCluster, create_database, external_dsn
+from devstack.postgres import PostgresCluster, create_database, external_dsn, make_scratch_dir
 
 __all__ = [
     "KafkaService",
     "PostgresService",
     "kafka_bootstrap_servers",
     "kafka_broker",
+    "kafka_container_env",
     "postgres_admin_dsn",
     "postgres_cluster",
     "postgres_dsn_factory",
@@ -64,8 +76,27 @@ def _stop_all() -> None:
 atexit.register(_stop_all)
 
 
+def _sigterm_to_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+_SIGTERM_INSTALLED: list[bool] = []  # non-empty while our handler is installed
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A SIGTERM (CI timeout, `timeout`, `kill`) would end Python without running
+    # fixture teardown or atexit. Turn it into KeyboardInterrupt so pytest tears the
+    # session down, unless someone else already handles SIGTERM.
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+        _SIGTERM_INSTALLED.append(True)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     _stop_all()
+    if _SIGTERM_INSTALLED and signal.getsignal(signal.SIGTERM) is _sigterm_to_interrupt:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _SIGTERM_INSTALLED.clear()
 
 
 @dataclass(frozen=True)
@@ -100,16 +131,10 @@ def _docker_available() -> bool:
         return False
 
 
-@contextlib.contextmanager
-def _kafka_container() -> Iterator[str]:
-    """apache/kafka testcontainer on a fixed host port (advertised listener = host:port)."""
-    from testcontainers.core.container import DockerContainer
-    from testcontainers.core.docker_client import DockerClient
-    from testcontainers.core.waiting_utils import wait_for_logs
-
-    (port,) = free_ports(1)
-    host = DockerClient().host()
-    image = os.environ.get("DEVSTACK_KAFKA_IMAGE") or f"apache/kafka:{kafka_version()}"
+def kafka_container_env(host: str, port: int) -> dict[str, str]:
+    """Environment for an ``apache/kafka`` image: a single KRaft node whose PLAINTEXT
+    listener is container port *port*, published as *host*:*port* (same number on both
+    sides, so the advertised address works from the test process)."""
     settings = {
         "node.id": "1",
         "process.roles": "broker,controller",
@@ -121,13 +146,29 @@ def _kafka_container() -> Iterator[str]:
         "controller.quorum.voters": "1@localhost:9093",
         **base_broker_settings(),
     }
+    # the image maps KAFKA_FOO_BAR to foo.bar (settings here have no '_' or '-')
+    env = {"KAFKA_" + key.upper().replace(".", "_"): value for key, value in settings.items()}
+    env["CLUSTER_ID"] = new_cluster_id()
+    env["KAFKA_HEAP_OPTS"] = DEFAULT_HEAP_OPTS
+    return env
+
+
+@contextlib.contextmanager
+def _kafka_container() -> Iterator[str]:
+    """An ``apache/kafka:<pom version>`` testcontainer (override: ``DEVSTACK_KAFKA_IMAGE``)."""
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.docker_client import DockerClient
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+    (port,) = free_ports(1)
+    host = DockerClient().host()
+    image = os.environ.get("DEVSTACK_KAFKA_IMAGE") or f"apache/kafka:{kafka_version()}"
     container = DockerContainer(image).with_bind_ports(port, port)
-    for key, value in settings.items():
-        container.with_env("KAFKA_" + key.upper().replace(".", "_"), value)
-    container.with_env("KAFKA_HEAP_OPTS", "-Xms128m -Xmx512m")
-    container.start()
+    for key, value in kafka_container_env(host, port).items():
+        container.with_env(key, value)
+    container.waiting_for(LogMessageWaitStrategy("Kafka Server started").with_startup_timeout(120))
     try:
-        wait_for_logs(container, "Kafka Server started", timeout=120)
+        container.start()
         yield f"{host}:{port}"
     finally:
         container.stop()
@@ -185,18 +226,41 @@ def kafka_broker(devstack_kafka: KafkaService) -> KafkaBroker:
 # --------------------------------------------------------------------------- PostgreSQL
 
 
+_SCRATCH_PREFIX = "devstack-pg-session-"
+
+
+def _reap_orphaned_clusters() -> None:
+    """Stop and delete throwaway clusters whose pytest process died without teardown (e.g. SIGKILL).
+
+    The JVM broker dies with its parent (PR_SET_PDEATHSIG); pg_ctl daemonizes the
+    postmaster, so a killed session can leave one behind: the next session reaps it.
+    """
+    for root in Path(tempfile.gettempdir()).glob(f"{_SCRATCH_PREFIX}*"):
+        owner = read_pid_file(root / "owner.pid")
+        if owner is None or pid_alive(owner):
+            continue
+        with contextlib.suppress(Exception):
+            PostgresCluster(data_dir=root / "data").stop(timeout=10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def devstack_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresService]:
+def devstack_postgres() -> Iterator[PostgresService]:
     """The session's PostgreSQL server: external (``POSTGRES_DSN``/``PG*``) or throwaway."""
     dsn = external_dsn()
     if dsn:
         yield PostgresService(dsn, "external")
         return
     if os.environ.get("PGHOST"):
-        warnings.warn(f"PGHOST={os.environ['PGHOST']} does not answer; starting a throwaway cluster", stacklevel=1)
+        warnings.warn(
+            f"PGHOST={os.environ['PGHOST']} does not answer; starting a throwaway cluster",
+            stacklevel=1,
+        )
+    _reap_orphaned_clusters()
     # pytest's basetemp (/tmp/pytest-of-<user>) is mode 0700: when we are root the
     # server runs as `postgres` and could not reach it, so use a fresh dir in /tmp.
-    root = Path(tempfile.mkdtemp(prefix="devstack-pg-")) if os.geteuid() == 0 else tmp_path_factory.mktemp("pg")
+    root = make_scratch_dir(_SCRATCH_PREFIX)
+    (root / "owner.pid").write_text(f"{os.getpid()}\n")
     (port,) = free_ports(1)
     cluster = PostgresCluster(data_dir=root / "data", port=port)
     _LIVE.append(cluster)
@@ -208,8 +272,7 @@ def devstack_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Post
         cluster.stop(timeout=30)
         with contextlib.suppress(ValueError):
             _LIVE.remove(cluster)
-        if os.geteuid() == 0:
-            shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
