@@ -225,11 +225,18 @@ class TrackedConsumer:
         self.group_id = group_id
         self.applier = BatchApplier(handler, dead_letters)
         self.running = False
+        self.assigned: set[TopicPartition] = set()
         self.lag: dict[TopicPartition, int] = {}
 
     @property
     def caught_up(self) -> bool:
-        return self.running and all(lag == 0 for lag in self.lag.values())
+        """Every assigned partition was fetched and nothing is left to apply."""
+        return (
+            self.running
+            and bool(self.assigned)
+            and self.assigned <= set(self.lag)
+            and all(self.lag[tp] == 0 for tp in self.assigned)
+        )
 
     async def run(self) -> None:
         while True:
@@ -259,7 +266,8 @@ class TrackedConsumer:
             await self._measure_lag(consumer)
 
     async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
-        for tp in consumer.assignment():
+        self.assigned = set(consumer.assignment())
+        for tp in self.assigned:
             highwater = consumer.highwater(tp)
             if highwater is None:
                 continue

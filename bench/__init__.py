@@ -1,0 +1,21 @@
+"""Throughput and latency benchmarks of the platform on this machine.
+
+Run from the repository root::
+
+    python -m bench                      # everything, full size (minutes)
+    python -m bench --quick              # small sizes: a smoke run, not a measurement
+    python -m bench --only relay,append  # some parts only
+
+It measures, each beside a ceiling where one makes sense:
+
+1. ``relay``: events/s from the notification log to acknowledged Kafka, against
+   plain aiokafka producing the same messages with the same producer settings;
+2. ``consumer``: messages/s applied by a TrackedConsumer running a Projection,
+   against plain aiokafka consuming the same messages;
+3. ``append``: ServiceApplication against plain eventsourcing Application saves;
+4. ``latency``: HTTP command to analytics' read model, end to end, at a steady rate.
+
+It starts what it needs (a Kafka broker, a throwaway PostgreSQL, the services)
+unless ``KAFKA_BOOTSTRAP_SERVERS`` / ``POSTGRES_DSN`` name existing ones, stops
+everything at the end, prints a table and writes ``var/bench/results.json``.
+"""

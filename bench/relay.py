@@ -1,0 +1,138 @@
+"""Relay throughput: stored events to acknowledged Kafka records, per second.
+
+N events (aggregates of a few events each) are stored on a fresh store first;
+then a :class:`~servicekit.relay.Relay` publishes batch after batch until its
+lag is 0. The ceiling is plain aiokafka producing the very same messages (the
+relay's own mapping of the same notifications, computed beforehand) with the
+same producer settings: send all, then gather the delivery futures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from bench.infra import Infrastructure
+from bench.model import LEADS_TOPIC, SOURCE, as_lead, new_prospect, revise
+from bench.params import Params, StoreKind
+from bench.report import Progress, Row, at_least
+from servicekit import context, kafka
+from servicekit.eventstore import ServiceApplication, store_environment
+from servicekit.relay import Outgoing, Relay
+
+AIM = 0.5
+SAVE_CHUNK = 100  # aggregates per transaction while filling the store
+
+
+def run(infra: Infrastructure, params: Params, progress: Progress) -> list[Row]:
+    bootstrap = infra.kafka()
+    asyncio.run(
+        kafka.ensure_topics(bootstrap, [LEADS_TOPIC, f"{LEADS_TOPIC}.dlq"], params.partitions)
+    )
+    rows = []
+    for kind in params.stores:
+        rows.append(_measure(infra, kind, bootstrap, params, progress))
+    return rows
+
+
+def _measure(
+    infra: Infrastructure, kind: StoreKind, bootstrap: str, params: Params, progress: Progress
+) -> Row:
+    settings = infra.store_settings(kind, "relay")
+    app = ServiceApplication(store_environment(settings))
+    try:
+        events, stored = _fill(app, params)
+        progress(
+            f"relay/{kind}: stored {events} events in {stored:.1f}s "
+            f"({events / stored:,.0f} events/s, {SAVE_CHUNK} aggregates a transaction)"
+        )
+        return asyncio.run(_publish(app, kind, bootstrap, params, progress, stored))
+    finally:
+        app.close()
+
+
+def _fill(app: ServiceApplication, params: Params) -> tuple[int, float]:
+    """Store the events; return how many and the seconds it took."""
+    aggregates = max(params.events // params.events_per_aggregate, 1)
+    started = time.perf_counter()
+    with context.caused_by("bench@engines.example", "bench-relay"):
+        for first in range(0, aggregates, SAVE_CHUNK):
+            chunk = [new_prospect(n) for n in range(first, min(first + SAVE_CHUNK, aggregates))]
+            for prospect in chunk:
+                for revision in range(1, params.events_per_aggregate):
+                    revise(prospect, revision)
+            app.save(*chunk)
+    return aggregates * params.events_per_aggregate, time.perf_counter() - started
+
+
+async def _plain_produce(bootstrap: str, messages: list[Outgoing]) -> float:
+    """Seconds for plain aiokafka to have every message acknowledged."""
+    producer = kafka.producer(bootstrap, "bench-plain-producer")
+    try:
+        await producer.start()
+        warm = messages[0]  # connected, topic metadata fetched: the clock measures producing
+        await producer.send_and_wait(warm.topic, warm.value, key=warm.key)
+        started = time.perf_counter()
+        deliveries = [await producer.send(m.topic, m.value, key=m.key) for m in messages]
+        await asyncio.gather(*deliveries)
+        return time.perf_counter() - started
+    finally:
+        await producer.stop()
+
+
+async def _publish(
+    app: ServiceApplication,
+    kind: StoreKind,
+    bootstrap: str,
+    params: Params,
+    progress: Progress,
+    fill_seconds: float,
+) -> Row:
+    producer = kafka.producer(bootstrap, "bench-relay")
+    try:
+        relay = Relay(app, producer, as_lead, SOURCE, batch_size=params.relay_batch_size)
+        notifications = await asyncio.to_thread(
+            lambda: list(app.recorder.select_notifications(start=None, limit=params.events))
+        )
+        # The relay's own mapping, so that the ceiling sends byte-identical messages.
+        messages = [m for m in map(relay._to_outgoing, notifications) if m is not None]
+        count = len(messages)
+        size = sum(len(m.value) for m in messages) / max(count, 1)
+
+        progress(f"relay/{kind}: ceiling, plain aiokafka producing {count} messages")
+        ceiling_seconds = await _plain_produce(bootstrap, messages)
+        ceiling = count / ceiling_seconds
+        progress(f"relay/{kind}: ceiling {ceiling:,.0f} msg/s ({ceiling_seconds:.2f}s)")
+
+        progress(f"relay/{kind}: relay publishing {count} events")
+        await producer.start()
+        warm = messages[0]
+        await producer.send_and_wait(warm.topic, warm.value, key=warm.key)
+        started = time.perf_counter()
+        batches = 0
+        while await relay.publish_pending():
+            batches += 1
+        relay_seconds = time.perf_counter() - started
+    finally:
+        await producer.stop()
+    lag = await asyncio.to_thread(relay.lag)
+    if lag != 0:
+        raise RuntimeError(f"relay stopped with a lag of {lag} events")
+    figure = count / relay_seconds
+    progress(f"relay/{kind}: relay {figure:,.0f} events/s ({relay_seconds:.2f}s)")
+
+    details: dict[str, Any] = {
+        "events": count,
+        "events_per_aggregate": params.events_per_aggregate,
+        "relay_batch_size": params.relay_batch_size,
+        "relay_batches": batches,
+        "relay_seconds": relay_seconds,
+        "ceiling_seconds": ceiling_seconds,
+        "mean_message_bytes": round(size),
+        "store_fill_seconds": fill_seconds,
+        "topic": LEADS_TOPIC,
+        "partitions": params.partitions,
+    }
+    ratio = figure / ceiling
+    return Row("relay throughput", kind, figure, "events/s", ceiling, at_least(ratio, AIM), details)
