@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from servicekit.idempotency import IdempotencyKeyReused
+
 MEDIA_TYPE = "application/problem+json"
 
 
@@ -68,6 +70,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AggregateNotFoundError)
     async def on_not_found(request: Request, error: AggregateNotFoundError) -> JSONResponse:
         return problem_response(request, 404, "Not found", f"Nothing exists at {request.url.path}.")
+
+    @app.exception_handler(IdempotencyKeyReused)
+    async def on_key_reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:
+        return problem_response(request, 422, "Idempotency-Key reused", str(error))
 
     @app.exception_handler(IntegrityError)
     async def on_conflict(request: Request, error: IntegrityError) -> JSONResponse:

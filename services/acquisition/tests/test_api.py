@@ -152,3 +152,44 @@ def test_the_token_subject_is_the_actor_of_the_stored_events(client: TestClient)
     _, causality = client.runtime.app.mapper.to_domain_event_with_causality(notification)  # type: ignore[attr-defined]
     assert causality["actor"] == "bob@example.com"
     assert causality["correlation_id"]
+
+
+def test_a_lead_captured_again_with_the_same_idempotency_key_is_captured_once(
+    client: TestClient,
+) -> None:
+    first = client.post("/leads", json=ADA, headers={**SALES, "Idempotency-Key": "form-42"})
+    retry = client.post("/leads", json=ADA, headers={**SALES, "Idempotency-Key": "form-42"})
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert stored_events(client) == 1
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused(client: TestClient) -> None:
+    client.post("/leads", json=ADA, headers={**SALES, "Idempotency-Key": "form-43"})
+
+    response = client.post(
+        "/leads",
+        json={**ADA, "first_name": "Augusta"},
+        headers={**SALES, "Idempotency-Key": "form-43"},
+    )
+
+    assert response.status_code == 422
+    assert "first_name" in response.json()["detail"]
+    assert stored_events(client) == 1
+
+
+def test_a_conversion_retried_with_its_idempotency_key_answers_the_same_customer(
+    client: TestClient,
+) -> None:
+    lead = client.post("/leads", json=ADA, headers=SALES).json()
+    convert = f"/leads/{lead['lead_id']}/convert"
+    first = client.post(convert, headers={**SALES, "Idempotency-Key": "convert-1"})
+    events = stored_events(client)
+
+    retry = client.post(convert, headers={**SALES, "Idempotency-Key": "convert-1"})
+
+    assert retry.status_code == 201
+    assert retry.json()["customer_id"] == first.json()["customer_id"]
+    assert stored_events(client) == events
+    assert client.post(convert, headers=SALES).status_code == 409

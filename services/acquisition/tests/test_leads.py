@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
 from acquisition.domain.customer import Customer
@@ -11,13 +13,14 @@ from acquisition.domain.lead import Lead, LeadSource, LeadStatus
 
 def a_lead() -> Lead:
     return Lead(
-        "Ada",
-        "Lovelace",
-        "ada@example.com",
-        None,
-        "Analytical Engines",
-        LeadSource.CAMPAIGN,
-        "spring-2026",
+        id=uuid4(),
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        phone=None,
+        company="Analytical Engines",
+        source=LeadSource.CAMPAIGN,
+        campaign_id="spring-2026",
     )
 
 
@@ -31,7 +34,7 @@ def test_a_captured_lead_is_new_and_remembers_its_campaign() -> None:
 
 def test_converting_a_lead_links_it_to_its_customer() -> None:
     lead = a_lead()
-    customer_id = Customer.create_id(lead_id=lead.id)
+    customer_id = Customer.id_for_lead(lead.id)
 
     lead.convert(customer_id)
 
@@ -41,14 +44,24 @@ def test_converting_a_lead_links_it_to_its_customer() -> None:
 
 def test_a_lead_converts_only_once() -> None:
     lead = a_lead()
-    lead.convert(Customer.create_id(lead_id=lead.id))
+    lead.convert(Customer.id_for_lead(lead.id))
 
     with pytest.raises(IllegalTransition):
-        lead.convert(Customer.create_id(lead_id=lead.id))
+        lead.convert(Customer.id_for_lead(lead.id))
 
 
 def test_the_customer_of_a_lead_always_has_the_same_id() -> None:
     lead = a_lead()
 
-    assert Customer.create_id(lead_id=lead.id) == Customer.create_id(lead_id=lead.id)
+    assert Customer.id_for_lead(lead.id) == Customer.id_for_lead(lead.id)
     assert Customer.create_id() != Customer.create_id()
+
+
+def test_a_retried_conversion_is_recognised_by_its_request_id() -> None:
+    lead = a_lead()
+    customer_id = Customer.id_for_lead(lead.id)
+    assert lead.convert(customer_id, request_id="req-1") is True
+
+    assert lead.convert(customer_id, request_id="req-1") is False
+    with pytest.raises(IllegalTransition):
+        lead.convert(customer_id, request_id="req-2")

@@ -14,6 +14,7 @@ from acquisition.domain.customer import Customer
 from acquisition.domain.errors import IllegalTransition
 from acquisition.domain.lead import Lead, LeadSource, LeadStatus
 from servicekit.auth import Principal, require
+from servicekit.idempotency import IdempotencyKey, new_id
 from servicekit.problems import Problem
 
 routes = APIRouter()
@@ -129,8 +130,11 @@ def _located(response: Response, path: str, version: int) -> None:
 
 
 @routes.post("/leads", status_code=status.HTTP_201_CREATED, tags=["leads"])
-def capture_lead(body: LeadIn, app: App, _: Sales, response: Response) -> LeadOut:
+def capture_lead(
+    body: LeadIn, app: App, _: Sales, response: Response, key: IdempotencyKey = None
+) -> LeadOut:
     lead = app.capture_lead(
+        new_id("lead", key),
         body.first_name,
         body.last_name,
         body.email,
@@ -151,9 +155,11 @@ def get_lead(lead_id: UUID, app: App, _: Readers, response: Response) -> LeadOut
 
 
 @routes.post("/leads/{lead_id}/convert", status_code=status.HTTP_201_CREATED, tags=["leads"])
-def convert_lead(lead_id: UUID, app: App, _: Sales, response: Response) -> CustomerOut:
+def convert_lead(
+    lead_id: UUID, app: App, _: Sales, response: Response, key: IdempotencyKey = None
+) -> CustomerOut:
     try:
-        customer = app.convert_lead(lead_id)
+        customer = app.convert_lead(lead_id, key)
     except IllegalTransition as refusal:
         raise Problem(409, "Lead cannot be converted", str(refusal)) from None
     _located(response, f"/customers/{customer.id}", customer.version)
@@ -161,8 +167,11 @@ def convert_lead(lead_id: UUID, app: App, _: Sales, response: Response) -> Custo
 
 
 @routes.post("/customers", status_code=status.HTTP_201_CREATED, tags=["customers"])
-def register_customer(body: CustomerIn, app: App, _: Sales, response: Response) -> CustomerOut:
+def register_customer(
+    body: CustomerIn, app: App, _: Sales, response: Response, key: IdempotencyKey = None
+) -> CustomerOut:
     customer = app.register_customer(
+        new_id("customer", key),
         body.first_name,
         body.last_name,
         body.email,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead, LeadSource
 from servicekit.eventstore import ServiceApplication
+from servicekit.idempotency import ensure_same_request
 
 
 class Acquisition(ServiceApplication):
@@ -15,6 +17,7 @@ class Acquisition(ServiceApplication):
 
     def capture_lead(
         self,
+        lead_id: UUID,
         first_name: str,
         last_name: str,
         email: str | None,
@@ -23,7 +26,20 @@ class Acquisition(ServiceApplication):
         source: LeadSource,
         campaign_id: str | None = None,
     ) -> Lead:
-        lead = Lead(first_name, last_name, email, phone, company, source, campaign_id)
+        request: dict[str, Any] = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "phone": phone,
+            "company": company,
+            "source": source,
+            "campaign_id": campaign_id,
+        }
+        if lead_id in self.repository:
+            lead = self.lead(lead_id)
+            ensure_same_request(lead, request)
+            return lead
+        lead = Lead(id=lead_id, **request)
         self.save(lead)
         return lead
 
@@ -31,9 +47,13 @@ class Acquisition(ServiceApplication):
         lead: Lead = self.repository.get(lead_id)
         return lead
 
-    def convert_lead(self, lead_id: UUID) -> Customer:
+    def convert_lead(self, lead_id: UUID, request_id: str | None = None) -> Customer:
         lead = self.lead(lead_id)
+        customer_id = Customer.id_for_lead(lead.id)
+        if not lead.convert(customer_id, request_id):
+            return self.customer(customer_id)
         customer = Customer(
+            id=customer_id,
             first_name=lead.first_name,
             last_name=lead.last_name,
             email=lead.email,
@@ -44,12 +64,12 @@ class Acquisition(ServiceApplication):
             lead_id=lead.id,
             campaign_id=lead.campaign_id,
         )
-        lead.convert(customer.id)
         self.save(lead, customer)
         return customer
 
     def register_customer(
         self,
+        customer_id: UUID,
         first_name: str,
         last_name: str,
         email: str | None,
@@ -59,16 +79,21 @@ class Acquisition(ServiceApplication):
         source: str,
         erp_customer_number: str | None = None,
     ) -> Customer:
-        customer = Customer(
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            phone=phone,
-            company=company,
-            birthday=birthday,
-            source=source,
-            erp_customer_number=erp_customer_number,
-        )
+        request: dict[str, Any] = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "phone": phone,
+            "company": company,
+            "birthday": birthday,
+            "source": source,
+            "erp_customer_number": erp_customer_number,
+        }
+        if customer_id in self.repository:
+            customer = self.customer(customer_id)
+            ensure_same_request(customer, request)
+            return customer
+        customer = Customer(id=customer_id, **request)
         self.save(customer)
         return customer
 

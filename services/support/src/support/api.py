@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.auth import Principal, require
+from servicekit.idempotency import IdempotencyKey, new_id
 from support.app import Support
 from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
 from support.views.customers import CustomerDirectory
@@ -80,9 +81,15 @@ class CaseOut(BaseModel):
 
 @routes.post("/cases", status_code=status.HTTP_201_CREATED, tags=["cases"])
 def open_case(
-    body: CaseIn, app: App, customers: Directory, _: Agents, response: Response
+    body: CaseIn,
+    app: App,
+    customers: Directory,
+    _: Agents,
+    response: Response,
+    key: IdempotencyKey = None,
 ) -> CaseOut:
     case = app.open_case(
+        new_id("case", key),
         body.customer_id,
         body.channel,
         body.case_type,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from servicekit.eventstore import ServiceApplication
+from servicekit.idempotency import ensure_same_request
 from support.domain.case import Case, CaseType, Channel, Priority
 
 
@@ -13,6 +15,7 @@ class Support(ServiceApplication):
 
     def open_case(
         self,
+        case_id: UUID,
         customer_id: str | None,
         channel: Channel,
         case_type: CaseType,
@@ -21,7 +24,20 @@ class Support(ServiceApplication):
         description: str,
         order_id: str | None = None,
     ) -> Case:
-        case = Case(customer_id, channel, case_type, priority, subject, description, order_id)
+        request: dict[str, Any] = {
+            "customer_id": customer_id,
+            "channel": channel,
+            "case_type": case_type,
+            "priority": priority,
+            "subject": subject,
+            "description": description,
+            "order_id": order_id,
+        }
+        if case_id in self.repository:
+            case = self.case(case_id)
+            ensure_same_request(case, request)
+            return case
+        case = Case(id=case_id, **request)
         self.save(case)
         return case
 

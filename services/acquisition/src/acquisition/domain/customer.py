@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -24,15 +23,14 @@ class Customer(Aggregate):
         erp_customer_number: str | None
 
     @staticmethod
-    def create_id(lead_id: UUID | None = None, **_: Any) -> UUID:
+    def id_for_lead(lead_id: UUID) -> UUID:
         """Converting a lead always yields the same customer id: conversion is idempotent."""
-        if lead_id is None:
-            return uuid4()
         return uuid5(NAMESPACE_URL, f"/crm/customers/from-lead/{lead_id}")
 
     @event(Registered)
     def __init__(
         self,
+        id: UUID,
         first_name: str,
         last_name: str,
         email: str | None,

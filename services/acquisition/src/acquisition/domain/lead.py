@@ -44,10 +44,12 @@ class Lead(Aggregate):
         customer_id: UUID
         source: str
         campaign_id: str | None
+        request_id: str | None
 
     @event(Captured)
     def __init__(
         self,
+        id: UUID,
         first_name: str,
         last_name: str,
         email: str | None,
@@ -65,18 +67,29 @@ class Lead(Aggregate):
         self.campaign_id = campaign_id
         self.status = LeadStatus.NEW
         self.customer_id: UUID | None = None
+        self.conversion_request_id: str | None = None
 
-    def convert(self, customer_id: UUID) -> None:
-        """A lead converts once; a disqualified lead must be requalified first."""
+    def convert(self, customer_id: UUID, request_id: str | None = None) -> bool:
+        """A lead converts once; a disqualified lead must be requalified first.
+
+        Returns False when this very request (same request id) already converted
+        it: a retried conversion is answered, not refused nor repeated.
+        """
         if self.status is LeadStatus.CONVERTED:
+            if request_id is not None and request_id == self.conversion_request_id:
+                return False
             raise IllegalTransition(
                 f"lead {self.id} is already converted to customer {self.customer_id}"
             )
         if self.status is LeadStatus.DISQUALIFIED:
             raise IllegalTransition(f"lead {self.id} is disqualified")
-        self._converted(customer_id, self.source.value, self.campaign_id)
+        self._converted(customer_id, self.source.value, self.campaign_id, request_id)
+        return True
 
     @event(Converted)
-    def _converted(self, customer_id: UUID, source: str, campaign_id: str | None) -> None:
+    def _converted(
+        self, customer_id: UUID, source: str, campaign_id: str | None, request_id: str | None
+    ) -> None:
         self.status = LeadStatus.CONVERTED
         self.customer_id = customer_id
+        self.conversion_request_id = request_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
@@ -54,6 +55,7 @@ class Case(Aggregate):
     @event(Opened)
     def __init__(
         self,
+        id: UUID,
         customer_id: str | None,
         channel: str,
         case_type: str,
