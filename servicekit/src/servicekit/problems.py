@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from servicekit.idempotency import IdempotencyKeyReused
+from servicekit.preconditions import VersionMismatch
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -74,6 +75,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(IdempotencyKeyReused)
     async def on_key_reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:
         return problem_response(request, 422, "Idempotency-Key reused", str(error))
+
+    @app.exception_handler(VersionMismatch)
+    async def on_stale(request: Request, error: VersionMismatch) -> JSONResponse:
+        return problem_response(request, 412, "Precondition failed", str(error))
 
     @app.exception_handler(IntegrityError)
     async def on_conflict(request: Request, error: IntegrityError) -> JSONResponse:

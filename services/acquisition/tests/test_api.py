@@ -193,3 +193,14 @@ def test_a_conversion_retried_with_its_idempotency_key_answers_the_same_customer
     assert retry.json()["customer_id"] == first.json()["customer_id"]
     assert stored_events(client) == events
     assert client.post(convert, headers=SALES).status_code == 409
+
+
+def test_a_conversion_decided_on_a_stale_read_fails_its_precondition(client: TestClient) -> None:
+    lead = client.post("/leads", json=ADA, headers=SALES).json()
+    convert = f"/leads/{lead['lead_id']}/convert"
+
+    stale = client.post(convert, headers={**SALES, "If-Match": '"7"'})
+    fresh = client.post(convert, headers={**SALES, "If-Match": '"1"'})
+
+    assert stale.status_code == 412
+    assert fresh.status_code == 201

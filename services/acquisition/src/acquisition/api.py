@@ -15,6 +15,7 @@ from acquisition.domain.errors import IllegalTransition
 from acquisition.domain.lead import Lead, LeadSource, LeadStatus
 from servicekit.auth import Principal, require
 from servicekit.idempotency import IdempotencyKey, new_id
+from servicekit.preconditions import IfMatch, expected_version
 from servicekit.problems import Problem
 
 routes = APIRouter()
@@ -156,10 +157,15 @@ def get_lead(lead_id: UUID, app: App, _: Readers, response: Response) -> LeadOut
 
 @routes.post("/leads/{lead_id}/convert", status_code=status.HTTP_201_CREATED, tags=["leads"])
 def convert_lead(
-    lead_id: UUID, app: App, _: Sales, response: Response, key: IdempotencyKey = None
+    lead_id: UUID,
+    app: App,
+    _: Sales,
+    response: Response,
+    key: IdempotencyKey = None,
+    if_match: IfMatch = None,
 ) -> CustomerOut:
     try:
-        customer = app.convert_lead(lead_id, key)
+        customer = app.convert_lead(lead_id, key, expected_version(if_match))
     except IllegalTransition as refusal:
         raise Problem(409, "Lead cannot be converted", str(refusal)) from None
     _located(response, f"/customers/{customer.id}", customer.version)

@@ -10,6 +10,7 @@ from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead, LeadSource
 from servicekit.eventstore import ServiceApplication
 from servicekit.idempotency import ensure_same_request
+from servicekit.preconditions import check_version
 
 
 class Acquisition(ServiceApplication):
@@ -47,11 +48,14 @@ class Acquisition(ServiceApplication):
         lead: Lead = self.repository.get(lead_id)
         return lead
 
-    def convert_lead(self, lead_id: UUID, request_id: str | None = None) -> Customer:
+    def convert_lead(
+        self, lead_id: UUID, request_id: str | None = None, expected_version: int | None = None
+    ) -> Customer:
         lead = self.lead(lead_id)
         customer_id = Customer.id_for_lead(lead.id)
         if not lead.convert(customer_id, request_id):
             return self.customer(customer_id)
+        check_version(lead.version - 1, expected_version)  # the version the client decided on
         customer = Customer(
             id=customer_id,
             first_name=lead.first_name,
