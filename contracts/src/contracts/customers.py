@@ -38,3 +38,22 @@ class CustomerProfileChanged(IntegrationEvent):
     company: str | None = None
     birthday: date | None = None
     changed_at: datetime
+
+
+class CustomerMerged(IntegrationEvent):
+    """Two records were one person: the survivor keeps both histories; re-key to it."""
+
+    event_type: ClassVar[str] = "CustomerMerged"
+
+    customer_id: str
+    merged_customer_id: str
+    merged_at: datetime
+
+
+class CustomerErased(IntegrationEvent):
+    """The customer exercised the right to erasure: forget their personal data."""
+
+    event_type: ClassVar[str] = "CustomerErased"
+
+    customer_id: str
+    erased_at: datetime

@@ -7,10 +7,21 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from contracts.cases import CaseOpened
-from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.customers import (
+    CustomerErased,
+    CustomerMerged,
+    CustomerProfileChanged,
+    CustomerRegistered,
+)
 from contracts.envelope import ContractViolation, Envelope, IntegrationEvent
+from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
+from contracts.erp.payments import PaymentOverdue, PaymentReceived
+from contracts.erp.products import ProductUpserted
+from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
 from contracts.leads import LeadCaptured, LeadConverted
+from contracts.ledger import PointsExpired, PointsIssued, PointsRedeemed, PointsReversed
 from contracts.loyalty import LoyaltyAccountOpened
+from contracts.opportunities import OpportunityLost, OpportunityWon
 
 
 @dataclass(frozen=True)
@@ -18,7 +29,8 @@ class Topic:
     name: str
     key: str
     events: tuple[type[IntegrationEvent], ...]
-    partitions: int = 3
+    producer: str
+    description: str
 
     @property
     def dead_letter(self) -> str:
@@ -36,14 +48,76 @@ class Topic:
 TOPICS: dict[str, Topic] = {
     topic.name: topic
     for topic in (
-        Topic("crm.leads.v1", key="lead_id", events=(LeadCaptured, LeadConverted)),
+        Topic(
+            "erp.orders.v1",
+            key="order_id",
+            events=(OrderPlaced, OrderPaid, OrderCancelled, OrderReturned),
+            producer="erp",
+            description="Orders as the ERP books them, from every sales channel.",
+        ),
+        Topic(
+            "erp.payments.v1",
+            key="invoice_id",
+            events=(PaymentReceived, PaymentOverdue),
+            producer="erp",
+            description="Payments received and invoices overdue: the customer's payment behaviour.",
+        ),
+        Topic(
+            "erp.shipments.v1",
+            key="order_id",
+            events=(ShipmentDispatched, ShipmentDelayed, ShipmentDelivered),
+            producer="erp",
+            description="Where each order's shipment is.",
+        ),
+        Topic(
+            "erp.products.v1",
+            key="sku",
+            events=(ProductUpserted,),
+            producer="erp",
+            description="The product catalogue with prices and costs.",
+        ),
         Topic(
             "crm.customers.v1",
             key="customer_id",
-            events=(CustomerRegistered, CustomerProfileChanged),
+            events=(CustomerRegistered, CustomerProfileChanged, CustomerMerged, CustomerErased),
+            producer="acquisition",
+            description="The customer master record, for the ERP and every service.",
         ),
-        Topic("crm.loyalty.accounts.v1", key="customer_id", events=(LoyaltyAccountOpened,)),
-        Topic("crm.cases.v1", key="case_id", events=(CaseOpened,)),
+        Topic(
+            "crm.leads.v1",
+            key="lead_id",
+            events=(LeadCaptured, LeadConverted),
+            producer="acquisition",
+            description="Leads captured and converted, for analytics.",
+        ),
+        Topic(
+            "crm.opportunities.v1",
+            key="opportunity_id",
+            events=(OpportunityWon, OpportunityLost),
+            producer="acquisition",
+            description="Won deals, for the ERP to raise the sales order; lost ones for analytics.",
+        ),
+        Topic(
+            "crm.loyalty.accounts.v1",
+            key="account_id",
+            events=(LoyaltyAccountOpened,),
+            producer="loyalty",
+            description="Loyalty accounts and their tiers.",
+        ),
+        Topic(
+            "crm.loyalty.ledger.v1",
+            key="account_id",
+            events=(PointsIssued, PointsReversed, PointsRedeemed, PointsExpired),
+            producer="loyalty",
+            description="Every points movement with its monetary value, for the ERP's books.",
+        ),
+        Topic(
+            "crm.cases.v1",
+            key="case_id",
+            events=(CaseOpened,),
+            producer="support",
+            description="Support cases.",
+        ),
     )
 }
 

@@ -1,0 +1,1 @@
+"""What the ERP publishes: orders, payments, shipments and products."""

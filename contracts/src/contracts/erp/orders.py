@@ -1,0 +1,76 @@
+"""Orders as the ERP books them (topic ``erp.orders.v1``, key = order id)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from contracts.envelope import IntegrationEvent
+
+SalesChannel = Literal["store", "ecommerce", "phone", "marketplace"]
+PaymentMethod = Literal["store_card", "credit_card", "debit_card", "cash", "transfer"]
+Currency = str  # ISO 4217, three letters
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    sku: str = Field(min_length=1)
+    category: str = Field(min_length=1)
+    quantity: int = Field(gt=0)
+    unit_price: Decimal = Field(ge=0)
+
+
+class ReturnedLine(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    sku: str = Field(min_length=1)
+    quantity: int = Field(gt=0)
+
+
+class OrderPlaced(IntegrationEvent):
+    """A customer ordered: known by CRM customer id, by ERP customer number, or both."""
+
+    event_type: ClassVar[str] = "OrderPlaced"
+
+    order_id: str = Field(min_length=1)
+    customer_id: str | None = None
+    erp_customer_number: str | None = None
+    placed_at: datetime
+    currency: Currency = Field(pattern=r"^[A-Z]{3}$")
+    channel: SalesChannel
+    payment_method: PaymentMethod
+    lines: list[OrderLine] = Field(min_length=1)
+    total: Decimal = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _names_its_customer(self) -> OrderPlaced:
+        if not self.customer_id and not self.erp_customer_number:
+            raise ValueError("an order names its customer_id or its erp_customer_number")
+        return self
+
+
+class OrderPaid(IntegrationEvent):
+    event_type: ClassVar[str] = "OrderPaid"
+
+    order_id: str = Field(min_length=1)
+    paid_at: datetime
+
+
+class OrderCancelled(IntegrationEvent):
+    event_type: ClassVar[str] = "OrderCancelled"
+
+    order_id: str = Field(min_length=1)
+    reason: str
+    cancelled_at: datetime | None = None
+
+
+class OrderReturned(IntegrationEvent):
+    event_type: ClassVar[str] = "OrderReturned"
+
+    order_id: str = Field(min_length=1)
+    lines: list[ReturnedLine] = Field(min_length=1)
+    returned_at: datetime

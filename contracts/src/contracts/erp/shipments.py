@@ -1,0 +1,38 @@
+"""Deliveries (topic ``erp.shipments.v1``, key = order id)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+from pydantic import Field
+
+from contracts.envelope import IntegrationEvent
+
+
+class ShipmentDispatched(IntegrationEvent):
+    event_type: ClassVar[str] = "ShipmentDispatched"
+
+    order_id: str = Field(min_length=1)
+    shipment_id: str = Field(min_length=1)
+    carrier: str
+    tracking_number: str | None = None
+    dispatched_at: datetime
+    eta: date
+
+
+class ShipmentDelayed(IntegrationEvent):
+    event_type: ClassVar[str] = "ShipmentDelayed"
+
+    order_id: str = Field(min_length=1)
+    shipment_id: str | None = None
+    new_eta: date
+    reason: str
+
+
+class ShipmentDelivered(IntegrationEvent):
+    event_type: ClassVar[str] = "ShipmentDelivered"
+
+    order_id: str = Field(min_length=1)
+    shipment_id: str | None = None
+    delivered_at: datetime
