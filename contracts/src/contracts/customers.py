@@ -37,6 +37,7 @@ class CustomerProfileChanged(IntegrationEvent):
     phone: str | None = None
     company: str | None = None
     birthday: date | None = None
+    erp_customer_number: str | None = None
     changed_at: datetime
 
 

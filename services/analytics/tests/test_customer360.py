@@ -1,86 +1,172 @@
-"""The customer 360 view gathers what every service said about a customer."""
+"""The customer 360 view gathers what every service and the ERP said about a customer."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
+from decimal import Decimal
 
+import pytest
 from eventsourcing.persistence import Tracking
 
-from analytics.views.customer360 import Customer360, metadata
-from contracts import Envelope, IntegrationEvent
+from analytics.views import metadata
+from analytics.views.customer360 import Customer360
+from contracts import Envelope, IntegrationEvent, topic_of
 from contracts.cases import CaseOpened
 from contracts.customers import CustomerRegistered
+from contracts.erp.orders import OrderLine, OrderPaid, OrderPlaced, OrderReturned, ReturnedLine
+from contracts.erp.payments import PaymentOverdue
 from contracts.loyalty import LoyaltyAccountOpened
 from servicekit.consumer import Delivery
 from servicekit.views import ViewStore, views_url
 
-NOW = datetime.now(UTC)
+NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
 
-def delivered(topic: str, event: IntegrationEvent, offset: int) -> Delivery:
-    envelope = Envelope.wrap(event, source="/test", subject="s")
-    return Delivery(topic, 0, offset, "s", envelope, event)
+class Feed:
+    """Delivers events to the projection as the consumer would, one offset after another."""
 
+    def __init__(self, view: Customer360) -> None:
+        self.view = view
+        self.offsets: dict[str, int] = defaultdict(int)
 
-def test_the_360_shows_profile_loyalty_account_and_open_cases(store_settings) -> None:
-    view = Customer360(ViewStore(views_url(store_settings("analytics")), metadata))
-    view.apply(
-        [
-            delivered(
-                "crm.customers.v1",
-                CustomerRegistered(
-                    customer_id="c-1",
-                    first_name="Ada",
-                    last_name="Lovelace",
-                    email="ada@example.com",
-                    source="web_form",
-                    registered_at=NOW,
-                ),
-                0,
-            ),
-        ],
-        Tracking("crm.customers.v1:0", 0),
-    )
-    view.apply(
-        [
-            delivered(
-                "crm.loyalty.accounts.v1",
-                LoyaltyAccountOpened(
-                    account_id="a-1",
-                    customer_id="c-1",
-                    tier="standard",
-                    points_balance=0,
-                    opened_at=NOW,
-                ),
-                0,
+    def __call__(self, *events: IntegrationEvent) -> None:
+        for event in events:
+            topic = topic_of(type(event)).name
+            offset = self.offsets[topic]
+            self.offsets[topic] += 1
+            envelope = Envelope.wrap(event, source="/test", subject="s")
+            self.view.apply(
+                [Delivery(topic, 0, offset, "s", envelope, event)],
+                Tracking(f"{topic}:0", offset),
             )
-        ],
-        Tracking("crm.loyalty.accounts.v1:0", 0),
+
+
+@pytest.fixture
+def view(store_settings) -> Customer360:
+    return Customer360(ViewStore(views_url(store_settings("analytics")), metadata))
+
+
+def registered(customer_id: str, erp_number: str | None = None) -> CustomerRegistered:
+    return CustomerRegistered(
+        customer_id=customer_id,
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.com",
+        source="web_form",
+        erp_customer_number=erp_number,
+        registered_at=NOW,
     )
-    view.apply(
-        [
-            delivered(
-                "crm.cases.v1",
-                CaseOpened(
-                    case_id="k-1",
-                    customer_id="c-1",
-                    channel="phone",
-                    case_type="complaint",
-                    priority="high",
-                    subject="Broken kettle",
-                    opened_at=NOW,
-                ),
-                0,
-            )
-        ],
-        Tracking("crm.cases.v1:0", 0),
+
+
+def order(
+    order_id: str,
+    customer_id: str | None = None,
+    erp_number: str | None = None,
+    lines: tuple[tuple[str, str, int, str], ...] = (("sku-1", "garden", 2, "10.00"),),
+) -> OrderPlaced:
+    order_lines = [
+        OrderLine(sku=sku, category=category, quantity=quantity, unit_price=Decimal(price))
+        for sku, category, quantity, price in lines
+    ]
+    return OrderPlaced(
+        order_id=order_id,
+        customer_id=customer_id,
+        erp_customer_number=erp_number,
+        placed_at=NOW,
+        currency="EUR",
+        channel="store",
+        payment_method="store_card",
+        lines=order_lines,
+        total=sum((ln.unit_price * ln.quantity for ln in order_lines), Decimal(0)),
+    )
+
+
+def test_the_360_shows_profile_loyalty_account_and_open_cases(view: Customer360) -> None:
+    feed = Feed(view)
+
+    feed(
+        registered("c-1"),
+        LoyaltyAccountOpened(
+            account_id="a-1", customer_id="c-1", tier="standard", points_balance=0, opened_at=NOW
+        ),
+        CaseOpened(
+            case_id="k-1",
+            customer_id="c-1",
+            channel="phone",
+            case_type="complaint",
+            priority="high",
+            subject="Broken kettle",
+            opened_at=NOW,
+        ),
     )
 
     seen = view.view("c-1")
-
     assert seen is not None
     assert seen["profile"]["email"] == "ada@example.com"
     assert seen["loyalty"]["tier"] == "standard"
     assert seen["cases"]["open"] == 1
     assert seen["cases"]["items"][0]["subject"] == "Broken kettle"
     assert view.view("c-unknown") is None
+
+
+def test_the_purchase_summary_counts_what_was_kept_after_returns(view: Customer360) -> None:
+    feed = Feed(view)
+
+    feed(
+        registered("c-1"),
+        order("o-1", "c-1", lines=(("sku-1", "garden", 2, "10.00"), ("sku-2", "toys", 1, "5.00"))),
+        OrderPaid(order_id="o-1", paid_at=NOW),
+        order("o-2", "c-1", lines=(("sku-3", "toys", 3, "20.00"),)),
+        OrderReturned(
+            order_id="o-2", lines=[ReturnedLine(sku="sku-3", quantity=1)], returned_at=NOW
+        ),
+    )
+
+    purchases = view.view("c-1")["purchases"]  # type: ignore[index]
+    assert purchases["orders"] == 2
+    assert purchases["total_spent"] == "65.00"  # 25 + 60 - 20 returned
+    assert purchases["average_order_value"] == "32.50"
+    assert purchases["favourite_categories"] == ["toys", "garden"]
+
+
+def test_an_order_of_an_unknown_erp_customer_waits_until_the_customer_appears(
+    view: Customer360,
+) -> None:
+    feed = Feed(view)
+
+    feed(order("o-9", erp_number="ERP-77"), OrderPaid(order_id="o-9", paid_at=NOW))
+    assert view.unresolved_orders()[0]["erp_customer_number"] == "ERP-77"
+    assert view.view("c-7") is None
+
+    feed(registered("c-7", erp_number="ERP-77"))
+
+    seen = view.view("c-7")
+    assert seen is not None
+    assert seen["purchases"]["orders"] == 1
+    assert view.unresolved_orders() == []
+
+
+def test_an_order_naming_both_ids_teaches_the_erp_number(view: Customer360) -> None:
+    feed = Feed(view)
+    feed(registered("c-3"), order("o-1", customer_id="c-3", erp_number="ERP-3"))
+
+    feed(
+        order("o-2", erp_number="ERP-3"),
+        PaymentOverdue(
+            erp_customer_number="ERP-3",
+            invoice_id="i-1",
+            amount=Decimal("99.90"),
+            currency="EUR",
+            days_overdue=45,
+        ),
+    )
+
+    seen = view.view("c-3")
+    assert seen is not None
+    assert seen["purchases"]["orders"] == 2
+    assert seen["payment_behaviour"] == {
+        "invoices_paid": 0,
+        "invoices_overdue": 1,
+        "max_days_overdue": 45,
+    }

@@ -36,3 +36,9 @@ def get_customer_360(
     if found is None:
         raise Problem(404, "Not found", f"Analytics knows no customer {customer_id} (yet).")
     return found
+
+
+@routes.get("/erp/unresolved-orders", tags=["erp"])
+def unresolved_orders(view: View, _: Readers) -> list[dict[str, Any]]:
+    """ERP messages kept aside until the customer they name is known to the CRM."""
+    return view.unresolved_orders()

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from analytics import api
 from analytics.app import Analytics
 from analytics.settings import AnalyticsSettings
-from analytics.views.customer360 import Customer360, metadata
+from analytics.views import metadata
+from analytics.views.customer360 import Customer360
 from servicekit.eventstore import store_environment
 from servicekit.service import Runtime, create_http_app
 from servicekit.views import ViewStore, views_url

@@ -1,1 +1,11 @@
-"""Analytics' read models, built from every topic."""
+"""Analytics' read models, built from every topic, in one database."""
+
+from sqlalchemy import MetaData
+
+from servicekit.aliases import AliasBook
+
+metadata = MetaData()
+references = AliasBook(metadata)
+
+ERP_CUSTOMER = "erp-customer:"
+ORDER = "order:"

@@ -1,113 +1,208 @@
-"""One complete view of each customer, from every service's events."""
+"""One complete view of each customer, from every service's and the ERP's events."""
 
 from __future__ import annotations
 
+from collections import Counter
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Date,
-    DateTime,
-    MetaData,
-    String,
-    Table,
-    select,
-)
+from sqlalchemy import Connection, select, update
 
+from analytics.views import ERP_CUSTOMER, ORDER, references
+from analytics.views.profiles import cases, loyalty_accounts, profiles
+from analytics.views.purchases import order_lines, orders, payments
 from contracts.cases import CaseOpened
 from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
+from contracts.erp.payments import PaymentOverdue, PaymentReceived
 from contracts.loyalty import LoyaltyAccountOpened
 from servicekit.consumer import Delivery
 from servicekit.handlers import Projection, upsert
 
-metadata = MetaData()
-
-profiles = Table(
-    "customer_profiles",
-    metadata,
-    Column("customer_id", String(64), primary_key=True),
-    Column("first_name", String(100)),
-    Column("last_name", String(100)),
-    Column("email", String(320)),
-    Column("phone", String(40)),
-    Column("company", String(200)),
-    Column("birthday", Date),
-    Column("source", String(40)),
-    Column("lead_id", String(64)),
-    Column("campaign_id", String(64)),
-    Column("registered_at", DateTime(timezone=True)),
-)
-
-loyalty_accounts = Table(
-    "loyalty_accounts",
-    metadata,
-    Column("customer_id", String(64), primary_key=True),
-    Column("account_id", String(64), nullable=False),
-    Column("tier", String(20), nullable=False),
-    Column("points_balance", BigInteger, nullable=False),
-    Column("opened_at", DateTime(timezone=True)),
-)
-
-cases = Table(
-    "cases",
-    metadata,
-    Column("case_id", String(64), primary_key=True),
-    Column("customer_id", String(64), index=True),
-    Column("status", String(20), nullable=False),
-    Column("channel", String(20)),
-    Column("case_type", String(20)),
-    Column("priority", String(20)),
-    Column("subject", String(200)),
-    Column("opened_at", DateTime(timezone=True)),
-)
+PROFILE_FIELDS = set(profiles.c.keys()) - {"customer_id"}
 
 
 class Customer360(Projection):
-    topics = ("crm.customers.v1", "crm.loyalty.accounts.v1", "crm.cases.v1")
+    topics = (
+        "crm.customers.v1",
+        "crm.loyalty.accounts.v1",
+        "crm.cases.v1",
+        "erp.orders.v1",
+        "erp.payments.v1",
+    )
 
     def project(self, connection: Connection, delivery: Delivery) -> None:
-        event = delivery.event
-        if isinstance(event, CustomerRegistered):
+        match delivery.event:
+            case CustomerRegistered() as event:
+                upsert(
+                    connection,
+                    profiles,
+                    {"customer_id": event.customer_id},
+                    event.model_dump(include=PROFILE_FIELDS),
+                )
+                if event.erp_customer_number:
+                    self._learn(connection, event.erp_customer_number, event.customer_id)
+            case CustomerProfileChanged() as event:
+                changes = event.model_dump(include=PROFILE_FIELDS, exclude_none=True)
+                upsert(connection, profiles, {"customer_id": event.customer_id}, changes)
+                if event.erp_customer_number:
+                    self._learn(connection, event.erp_customer_number, event.customer_id)
+            case LoyaltyAccountOpened() as event:
+                upsert(
+                    connection,
+                    loyalty_accounts,
+                    {"customer_id": event.customer_id},
+                    {
+                        "account_id": event.account_id,
+                        "tier": event.tier,
+                        "points_balance": event.points_balance,
+                        "opened_at": event.opened_at,
+                    },
+                )
+            case CaseOpened() as event:
+                upsert(
+                    connection,
+                    cases,
+                    {"case_id": event.case_id},
+                    {
+                        "customer_id": event.customer_id,
+                        "status": "new",
+                        "channel": event.channel,
+                        "case_type": event.case_type,
+                        "priority": event.priority,
+                        "subject": event.subject,
+                        "opened_at": event.opened_at,
+                    },
+                )
+            case OrderPlaced() as event:
+                self._order_placed(connection, delivery, event)
+            case OrderPaid() | OrderCancelled() | OrderReturned() as event:
+                self._order_followed_up(connection, delivery, event)
+            case PaymentReceived() | PaymentOverdue() as event:
+                customer_id = self._customer_of(
+                    connection, event.customer_id, event.erp_customer_number
+                )
+                if customer_id is None:
+                    references.park(
+                        connection, ERP_CUSTOMER + str(event.erp_customer_number), delivery
+                    )
+                    return
+                overdue = event.days_overdue if isinstance(event, PaymentOverdue) else None
+                upsert(
+                    connection,
+                    payments,
+                    {"invoice_id": event.invoice_id},
+                    {
+                        "customer_id": customer_id,
+                        "amount": event.amount,
+                        "currency": event.currency,
+                        "status": "overdue" if overdue else "received",
+                        "days_overdue": overdue,
+                    },
+                )
+
+    def _learn(self, connection: Connection, erp_customer_number: str, customer_id: str) -> None:
+        """An ERP number is now known: apply what waited for it."""
+        for waiting in references.link(connection, ERP_CUSTOMER + erp_customer_number, customer_id):
+            self.project(connection, waiting)
+
+    def _customer_of(
+        self, connection: Connection, customer_id: str | None, erp_customer_number: str | None
+    ) -> str | None:
+        if customer_id:
+            return customer_id
+        return references.resolve(connection, ERP_CUSTOMER + str(erp_customer_number))
+
+    def _order_placed(self, connection: Connection, delivery: Delivery, event: OrderPlaced) -> None:
+        if event.customer_id and event.erp_customer_number:
+            self._learn(connection, event.erp_customer_number, event.customer_id)
+        customer_id = self._customer_of(connection, event.customer_id, event.erp_customer_number)
+        if customer_id is None:
+            references.park(connection, ERP_CUSTOMER + str(event.erp_customer_number), delivery)
+            return
+        upsert(
+            connection,
+            orders,
+            {"order_id": event.order_id},
+            {
+                "customer_id": customer_id,
+                "placed_at": event.placed_at,
+                "currency": event.currency,
+                "channel": event.channel,
+                "payment_method": event.payment_method,
+                "total": event.total,
+                "returned_amount": Decimal(0),
+                "status": "placed",
+            },
+        )
+        for number, line in enumerate(event.lines):
             upsert(
                 connection,
-                profiles,
-                {"customer_id": event.customer_id},
-                event.model_dump(include=set(profiles.c.keys()) - {"customer_id"}),
-            )
-        elif isinstance(event, CustomerProfileChanged):
-            changes = event.model_dump(
-                include=set(profiles.c.keys()) - {"customer_id"}, exclude_none=True
-            )
-            upsert(connection, profiles, {"customer_id": event.customer_id}, changes)
-        elif isinstance(event, LoyaltyAccountOpened):
-            upsert(
-                connection,
-                loyalty_accounts,
-                {"customer_id": event.customer_id},
+                order_lines,
+                {"order_id": event.order_id, "line_no": number},
                 {
-                    "account_id": event.account_id,
-                    "tier": event.tier,
-                    "points_balance": event.points_balance,
-                    "opened_at": event.opened_at,
+                    "sku": line.sku,
+                    "category": line.category,
+                    "quantity": line.quantity,
+                    "returned_quantity": 0,
+                    "unit_price": line.unit_price,
                 },
             )
-        elif isinstance(event, CaseOpened):
-            upsert(
-                connection,
-                cases,
-                {"case_id": event.case_id},
-                {
-                    "customer_id": event.customer_id,
-                    "status": "new",
-                    "channel": event.channel,
-                    "case_type": event.case_type,
-                    "priority": event.priority,
-                    "subject": event.subject,
-                    "opened_at": event.opened_at,
-                },
+        for waiting in references.release(connection, ORDER + event.order_id):
+            self.project(connection, waiting)
+
+    def _order_followed_up(
+        self,
+        connection: Connection,
+        delivery: Delivery,
+        event: OrderPaid | OrderCancelled | OrderReturned,
+    ) -> None:
+        known = connection.scalar(
+            select(orders.c.order_id).where(orders.c.order_id == event.order_id)
+        )
+        if known is None:  # the order itself has not been applied yet
+            references.park(connection, ORDER + event.order_id, delivery)
+            return
+        where = orders.c.order_id == event.order_id
+        if isinstance(event, OrderPaid):
+            connection.execute(
+                update(orders).where(where).values(status="paid", paid_at=event.paid_at)
             )
+        elif isinstance(event, OrderCancelled):
+            connection.execute(update(orders).where(where).values(status="cancelled"))
+        else:
+            self._order_returned(connection, event)
+
+    def _order_returned(self, connection: Connection, event: OrderReturned) -> None:
+        lines = connection.execute(
+            select(order_lines)
+            .where(order_lines.c.order_id == event.order_id)
+            .order_by(order_lines.c.line_no)
+        ).all()
+        refunded = Decimal(0)
+        for returned in event.lines:
+            remaining = returned.quantity
+            for line in lines:
+                if line.sku != returned.sku or remaining == 0:
+                    continue
+                taken = min(remaining, line.quantity - line.returned_quantity)
+                if taken <= 0:
+                    continue
+                remaining -= taken
+                refunded += taken * line.unit_price
+                connection.execute(
+                    update(order_lines)
+                    .where(order_lines.c.order_id == event.order_id)
+                    .where(order_lines.c.line_no == line.line_no)
+                    .values(returned_quantity=line.returned_quantity + taken)
+                )
+        connection.execute(
+            update(orders)
+            .where(orders.c.order_id == event.order_id)
+            .values(returned_amount=orders.c.returned_amount + refunded, status="returned")
+        )
+
+    # queries
 
     def view(self, customer_id: str) -> dict[str, Any] | None:
         with self.store.reading() as connection:
@@ -132,18 +227,71 @@ class Customer360(Projection):
                 .mappings()
                 .all()
             )
-        if profile is None and account is None and not customer_cases:
+            purchases = self._purchases(connection, customer_id)
+            payment_behaviour = self._payment_behaviour(connection, customer_id)
+        if profile is None and account is None and not customer_cases and not purchases["orders"]:
             return None
-        open_cases = [
-            case for case in customer_cases if case["status"] not in ("resolved", "closed")
-        ]
+        open_cases = [c for c in customer_cases if c["status"] not in ("resolved", "closed")]
         return {
             "customer_id": customer_id,
             "profile": dict(profile) if profile else None,
             "loyalty": dict(account) if account else None,
+            "purchases": purchases,
+            "payment_behaviour": payment_behaviour,
             "cases": {
                 "open": len(open_cases),
                 "total": len(customer_cases),
                 "items": [dict(case) for case in customer_cases],
             },
         }
+
+    def _purchases(self, connection: Connection, customer_id: str) -> dict[str, Any]:
+        bought = connection.execute(
+            select(orders)
+            .where(orders.c.customer_id == customer_id)
+            .where(orders.c.status != "cancelled")
+        ).all()
+        spent = sum((o.total - o.returned_amount for o in bought), Decimal(0))
+        by_category: Counter[str] = Counter()
+        if bought:
+            for line in connection.execute(
+                select(order_lines).where(order_lines.c.order_id.in_([o.order_id for o in bought]))
+            ):
+                kept = line.quantity - line.returned_quantity
+                by_category[line.category] += int(kept * line.unit_price * 100)  # cents
+        return {
+            "orders": len(bought),
+            "total_spent": str(spent.quantize(Decimal("0.01"))),
+            "average_order_value": str((spent / len(bought)).quantize(Decimal("0.01")))
+            if bought
+            else None,
+            "last_purchase_at": max((o.placed_at for o in bought), default=None),
+            "favourite_categories": [category for category, _ in by_category.most_common(3)],
+        }
+
+    def _payment_behaviour(self, connection: Connection, customer_id: str) -> dict[str, Any]:
+        invoices = connection.execute(
+            select(payments).where(payments.c.customer_id == customer_id)
+        ).all()
+        overdue = [p for p in invoices if p.status == "overdue"]
+        return {
+            "invoices_paid": sum(1 for p in invoices if p.status == "received"),
+            "invoices_overdue": len(overdue),
+            "max_days_overdue": max((p.days_overdue or 0 for p in overdue), default=0),
+        }
+
+    def unresolved_orders(self) -> list[dict[str, Any]]:
+        """Orders kept aside because the ERP customer they name is not known yet."""
+        with self.store.reading() as connection:
+            waiting = references.waiting(connection, ERP_CUSTOMER)
+        return [
+            {
+                "erp_customer_number": p.reference.removeprefix(ERP_CUSTOMER),
+                "event_type": p.event_type,
+                "subject": p.subject,
+                "topic": p.topic,
+                "offset": p.offset,
+                "parked_at": p.parked_at,
+            }
+            for p in waiting
+        ]

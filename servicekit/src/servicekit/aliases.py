@@ -1,0 +1,121 @@
+"""References another system uses for our entities, and messages waiting for one.
+
+Another system may name an entity by its own reference (the ERP's customer
+number) or name one we have not heard of yet (a shipment of an order whose
+placement is still on its way, an order of a customer not registered yet).
+Such a message is *parked* under the reference inside the projection's
+transaction, and handed back when the reference becomes known, so it is
+applied late instead of dropped or dead-lettered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+)
+
+from contracts import decode
+from servicekit.consumer import Delivery
+from servicekit.handlers import upsert
+
+
+@dataclass(frozen=True)
+class Parked:
+    reference: str
+    topic: str
+    offset: int
+    event_type: str
+    subject: str
+    parked_at: datetime
+
+
+class AliasBook:
+    """Tables ``aliases`` and ``parked_messages`` in a projection's metadata."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.aliases = Table(
+            "aliases",
+            metadata,
+            Column("reference", String(200), primary_key=True),
+            Column("target_id", String(200), nullable=False),
+        )
+        self.parked = Table(
+            "parked_messages",
+            metadata,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("reference", String(200), nullable=False, index=True),
+            Column("topic", String(200), nullable=False),
+            Column("partition", Integer, nullable=False),
+            Column("offset", BigInteger, nullable=False),
+            Column("event_type", String(100), nullable=False),
+            Column("subject", String(200), nullable=False),
+            Column("envelope", LargeBinary, nullable=False),
+            Column("parked_at", DateTime(timezone=True), server_default=func.now()),
+        )
+
+    def resolve(self, connection: Connection, reference: str) -> str | None:
+        return connection.scalar(
+            select(self.aliases.c.target_id).where(self.aliases.c.reference == reference)
+        )
+
+    def link(self, connection: Connection, reference: str, target_id: str) -> list[Delivery]:
+        """Record that ``reference`` names ``target_id``; return the messages it releases."""
+        upsert(connection, self.aliases, {"reference": reference}, {"target_id": target_id})
+        return self.release(connection, reference)
+
+    def release(self, connection: Connection, reference: str) -> list[Delivery]:
+        """The messages parked under ``reference``, in arrival order, now unparked."""
+        rows = connection.execute(
+            select(self.parked)
+            .where(self.parked.c.reference == reference)
+            .order_by(self.parked.c.id)
+        ).all()
+        if not rows:
+            return []
+        connection.execute(delete(self.parked).where(self.parked.c.reference == reference))
+        released = []
+        for row in rows:
+            envelope, event = decode(row.topic, row.envelope)
+            released.append(
+                Delivery(row.topic, row.partition, row.offset, row.subject, envelope, event)
+            )
+        return released
+
+    def park(self, connection: Connection, reference: str, delivery: Delivery) -> None:
+        connection.execute(
+            self.parked.insert().values(
+                reference=reference,
+                topic=delivery.topic,
+                partition=delivery.partition,
+                offset=delivery.offset,
+                event_type=delivery.envelope.type,
+                subject=delivery.envelope.subject,
+                envelope=delivery.envelope.to_bytes(),
+            )
+        )
+
+    def waiting(self, connection: Connection, prefix: str = "") -> Sequence[Parked]:
+        rows = connection.execute(
+            select(self.parked)
+            .where(self.parked.c.reference.startswith(prefix))
+            .order_by(self.parked.c.id)
+        ).all()
+        return [
+            Parked(r.reference, r.topic, r.offset, r.event_type, r.subject, r.parked_at)
+            for r in rows
+        ]
