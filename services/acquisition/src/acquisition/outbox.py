@@ -9,7 +9,7 @@ from eventsourcing.domain import DomainEventProtocol
 from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead
 from contracts import IntegrationEvent
-from contracts.customers import CustomerRegistered
+from contracts.customers import CustomerProfileChanged, CustomerRegistered
 from contracts.leads import LeadCaptured, LeadConverted
 
 
@@ -48,5 +48,11 @@ def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent |
             campaign_id=event.campaign_id,
             erp_customer_number=event.erp_customer_number,
             registered_at=event.timestamp,
+        )
+    if isinstance(event, Customer.ErpNumberLinked):
+        return CustomerProfileChanged(
+            customer_id=str(event.originator_id),
+            erp_customer_number=event.erp_customer_number,
+            changed_at=event.timestamp,
         )
     return None

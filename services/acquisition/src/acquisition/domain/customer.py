@@ -22,6 +22,10 @@ class Customer(Aggregate):
         campaign_id: str | None
         erp_customer_number: str | None
 
+    class ErpNumberLinked(Aggregate.Event):
+        TOPIC = "acquisition:Customer.ErpNumberLinked"
+        erp_customer_number: str
+
     @staticmethod
     def id_for_lead(lead_id: UUID) -> UUID:
         """Converting a lead always yields the same customer id: conversion is idempotent."""
@@ -51,4 +55,15 @@ class Customer(Aggregate):
         self.source = source
         self.lead_id = lead_id
         self.campaign_id = campaign_id
+        self.erp_customer_number = erp_customer_number
+
+    def link_erp_customer_number(self, erp_customer_number: str) -> bool:
+        """The ERP knows this customer by its own number; returns False if already known."""
+        if erp_customer_number == self.erp_customer_number:
+            return False
+        self._erp_number_linked(erp_customer_number)
+        return True
+
+    @event(ErpNumberLinked)
+    def _erp_number_linked(self, erp_customer_number: str) -> None:
         self.erp_customer_number = erp_customer_number
