@@ -1,4 +1,9 @@
+import sys
+
+from acquisition import reconcile
 from acquisition.bootstrap import build_runtime, create_app
 from servicekit import cli
 
+if sys.argv[1:2] == ["reconcile"]:
+    sys.exit(reconcile.main(build_runtime().app, sys.argv[2:]))  # type: ignore[arg-type]
 cli.main(build_runtime, create_app)

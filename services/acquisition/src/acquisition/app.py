@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead, LeadSource
 from servicekit.eventstore import ServiceApplication
@@ -104,3 +106,17 @@ class Acquisition(ServiceApplication):
     def customer(self, customer_id: UUID) -> Customer:
         customer: Customer = self.repository.get(customer_id)
         return customer
+
+    def customer_master(self) -> list[Customer]:
+        """Every customer record, read from this service's own event log."""
+        ids: dict[UUID, None] = {}
+        start = None
+        while batch := self.recorder.select_notifications(
+            start=start,
+            limit=1000,
+            topics=[get_topic(Customer.Registered)],
+            inclusive_of_start=False,
+        ):
+            ids.update((notification.originator_id, None) for notification in batch)  # type: ignore[misc]
+            start = batch[-1].id
+        return [self.customer(customer_id) for customer_id in ids]
