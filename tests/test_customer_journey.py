@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-from uuid import uuid4
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from devstack.platform import SERVICES, Platform
-from devstack.ports import free_port
+from devstack.platform import Platform
 from servicekit import kafka
 from servicekit.auth import issue_token
 from servicekit.settings import DEV_SIGNING_KEY
@@ -29,31 +27,6 @@ def bearer(role: str, subject: str) -> dict[str, str]:
 SALES = bearer("sales", "sally@shop.example")
 AGENT = bearer("support", "sam@shop.example")
 ANALYST = bearer("analyst", "ann@shop.example")
-
-
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-)
-def platform(request, kafka_bootstrap_servers, tmp_path_factory) -> Iterator[Platform]:
-    extra_env: dict[str, str] = {}
-    if request.param == "postgres":
-        new_database = request.getfixturevalue("postgres_dsn_factory")
-        for name in SERVICES:
-            extra_env[f"{name.upper()}_EVENT_STORE"] = "postgres"
-            extra_env[f"{name.upper()}_POSTGRES_DSN"] = new_database(f"{name}_{uuid4().hex[:8]}")
-    running = Platform(
-        kafka_bootstrap_servers,
-        tmp_path_factory.mktemp(f"platform-{request.param}"),
-        ports={name: free_port() for name in SERVICES},
-        extra_env=extra_env,
-    )
-    running.start()
-    try:
-        running.wait_ready(timeout=120)
-        yield running
-    finally:
-        running.stop()
 
 
 def url(platform: Platform, service: str, path: str) -> str:
