@@ -10,15 +10,15 @@ Every service's Application derives from :class:`ServiceApplication`, which
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.domain import BaseAggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     JSONTranscoder,
     Mapper,
@@ -30,9 +30,11 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic
 
 from servicekit import context
+from servicekit.idempotency import ensure_same_request
 from servicekit.settings import ServiceSettings
 
 CAUSALITY_KEY = "__causality__"
+TAggregate = TypeVar("TAggregate", bound=BaseAggregate[UUID])
 
 
 class DateAsISO(Transcoding):
@@ -181,6 +183,22 @@ class ServiceApplication(Application[UUID]):
         finally:
             _pinned_causality.reset(token)
         self._notify(recordings)
+
+    def create_once(
+        self, kind: Callable[..., TAggregate], aggregate_id: UUID, request: Mapping[str, Any]
+    ) -> TAggregate:
+        """Create ``kind(id=aggregate_id, **request)`` unless a retry already did.
+
+        With an id derived from an Idempotency-Key, a retried command finds the
+        aggregate the first attempt created; it must carry the same request.
+        """
+        if aggregate_id in self.repository:
+            existing: TAggregate = self.repository.get(aggregate_id)
+            ensure_same_request(existing, request)
+            return existing
+        aggregate = kind(id=aggregate_id, **request)
+        self.save(aggregate)
+        return aggregate
 
     def position(self, tracking_name: str) -> int | None:
         return self.recorder.max_tracking_id(tracking_name)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 
 from contracts import TOPICS
 from servicekit import health, kafka, logs, metrics, problems
@@ -158,3 +159,31 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
         EdgeMiddleware, service=settings.service_name, signing_key=api.state.signing_key
     )
     return api
+
+
+A = TypeVar("A", bound=ServiceApplication)
+H = TypeVar("H")
+
+
+def application(kind: type[A]) -> Callable[[Request], A]:
+    """A FastAPI dependency giving routes the service's Application."""
+
+    def dependency(request: Request) -> A:
+        app = request.app.state.runtime.app
+        if not isinstance(app, kind):
+            raise TypeError(f"the runtime's application is not a {kind.__name__}")
+        return app
+
+    return dependency
+
+
+def handler(kind: type[H]) -> Callable[[Request], H]:
+    """A FastAPI dependency giving routes one of the service's consumer handlers."""
+
+    def dependency(request: Request) -> H:
+        for candidate in request.app.state.runtime.handlers:
+            if isinstance(candidate, kind):
+                return candidate
+        raise LookupError(f"the runtime has no {kind.__name__}")
+
+    return dependency

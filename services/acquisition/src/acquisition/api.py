@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from acquisition.app import Acquisition
@@ -17,6 +17,7 @@ from servicekit.auth import Principal, require
 from servicekit.idempotency import IdempotencyKey, new_id
 from servicekit.preconditions import IfMatch, expected_version
 from servicekit.problems import Problem
+from servicekit.service import application
 
 routes = APIRouter()
 
@@ -24,12 +25,7 @@ Sales = Annotated[Principal, Depends(require("sales", "marketing"))]
 Readers = Annotated[Principal, Depends(require("sales", "marketing", "support", "analyst"))]
 
 
-def application(request: Request) -> Acquisition:
-    app: Acquisition = request.app.state.runtime.app
-    return app
-
-
-App = Annotated[Acquisition, Depends(application)]
+App = Annotated[Acquisition, Depends(application(Acquisition))]
 
 
 class LeadIn(BaseModel):

@@ -11,7 +11,6 @@ from eventsourcing.utils import get_topic
 from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead, LeadSource
 from servicekit.eventstore import ServiceApplication
-from servicekit.idempotency import ensure_same_request
 from servicekit.preconditions import check_version
 
 
@@ -38,13 +37,7 @@ class Acquisition(ServiceApplication):
             "source": source,
             "campaign_id": campaign_id,
         }
-        if lead_id in self.repository:
-            lead = self.lead(lead_id)
-            ensure_same_request(lead, request)
-            return lead
-        lead = Lead(id=lead_id, **request)
-        self.save(lead)
-        return lead
+        return self.create_once(Lead, lead_id, request)
 
     def lead(self, lead_id: UUID) -> Lead:
         lead: Lead = self.repository.get(lead_id)
@@ -95,13 +88,7 @@ class Acquisition(ServiceApplication):
             "source": source,
             "erp_customer_number": erp_customer_number,
         }
-        if customer_id in self.repository:
-            customer = self.customer(customer_id)
-            ensure_same_request(customer, request)
-            return customer
-        customer = Customer(id=customer_id, **request)
-        self.save(customer)
-        return customer
+        return self.create_once(Customer, customer_id, request)
 
     def customer(self, customer_id: UUID) -> Customer:
         customer: Customer = self.repository.get(customer_id)

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from analytics.views.customer360 import Customer360
 from servicekit.auth import Principal, require
 from servicekit.problems import Problem
+from servicekit.service import handler
 
 routes = APIRouter()
 
 Readers = Annotated[Principal, Depends(require("analyst", "sales", "marketing", "support"))]
 
 
-def customer360(request: Request) -> Customer360:
-    projection: Customer360 = request.app.state.runtime.handlers[0]
-    return projection
-
-
-View = Annotated[Customer360, Depends(customer360)]
+View = Annotated[Customer360, Depends(handler(Customer360))]
 
 
 @routes.get("/customers/{customer_id}/360", tags=["customers"])

@@ -6,24 +6,20 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
 from loyalty.app import Loyalty
 from loyalty.domain.account import LoyaltyAccount, Tier
 from servicekit.auth import Principal, require
+from servicekit.service import application
 
 routes = APIRouter()
 
 Readers = Annotated[Principal, Depends(require("marketing", "sales", "support", "analyst"))]
 
 
-def application(request: Request) -> Loyalty:
-    app: Loyalty = request.app.state.runtime.app
-    return app
-
-
-App = Annotated[Loyalty, Depends(application)]
+App = Annotated[Loyalty, Depends(application(Loyalty))]
 
 
 class AccountOut(BaseModel):

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.auth import Principal, require
 from servicekit.idempotency import IdempotencyKey, new_id
+from servicekit.service import application, handler
 from support.app import Support
 from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
 from support.views.customers import CustomerDirectory
@@ -21,18 +22,8 @@ Agents = Annotated[Principal, Depends(require("support"))]
 Readers = Annotated[Principal, Depends(require("support", "sales", "analyst"))]
 
 
-def application(request: Request) -> Support:
-    app: Support = request.app.state.runtime.app
-    return app
-
-
-def directory(request: Request) -> CustomerDirectory:
-    handler: CustomerDirectory = request.app.state.runtime.handlers[0]
-    return handler
-
-
-App = Annotated[Support, Depends(application)]
-Directory = Annotated[CustomerDirectory, Depends(directory)]
+App = Annotated[Support, Depends(application(Support))]
+Directory = Annotated[CustomerDirectory, Depends(handler(CustomerDirectory))]
 
 
 class CaseIn(BaseModel):

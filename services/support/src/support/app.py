@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 from servicekit.eventstore import ServiceApplication
-from servicekit.idempotency import ensure_same_request
 from support.domain.case import Case, CaseType, Channel, Priority
 
 
@@ -33,13 +32,7 @@ class Support(ServiceApplication):
             "description": description,
             "order_id": order_id,
         }
-        if case_id in self.repository:
-            case = self.case(case_id)
-            ensure_same_request(case, request)
-            return case
-        case = Case(id=case_id, **request)
-        self.save(case)
-        return case
+        return self.create_once(Case, case_id, request)
 
     def case(self, case_id: UUID) -> Case:
         case: Case = self.repository.get(case_id)
