@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.auth import Principal, require
 from servicekit.idempotency import IdempotencyKey, new_id
+from servicekit.problems import Problem
 from servicekit.service import application, handler
 from support.app import Support
 from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
-from support.views.customers import CustomerDirectory
+from support.views.projection import SupportViews
 
 routes = APIRouter()
 
@@ -23,7 +24,7 @@ Readers = Annotated[Principal, Depends(require("support", "sales", "analyst"))]
 
 
 App = Annotated[Support, Depends(application(Support))]
-Directory = Annotated[CustomerDirectory, Depends(handler(CustomerDirectory))]
+Views = Annotated[SupportViews, Depends(handler(SupportViews))]
 
 
 class CaseIn(BaseModel):
@@ -74,7 +75,7 @@ class CaseOut(BaseModel):
 def open_case(
     body: CaseIn,
     app: App,
-    customers: Directory,
+    views: Views,
     _: Agents,
     response: Response,
     key: IdempotencyKey = None,
@@ -91,13 +92,20 @@ def open_case(
     )
     response.headers["Location"] = f"/cases/{case.id}"
     response.headers["ETag"] = f'"{case.version}"'
-    return CaseOut.of(case, customers.find(case.customer_id) if case.customer_id else None)
+    return CaseOut.of(case, views.customer(case.customer_id) if case.customer_id else None)
 
 
 @routes.get("/cases/{case_id}", tags=["cases"])
-def get_case(
-    case_id: UUID, app: App, customers: Directory, _: Readers, response: Response
-) -> CaseOut:
+def get_case(case_id: UUID, app: App, views: Views, _: Readers, response: Response) -> CaseOut:
     case = app.case(case_id)
     response.headers["ETag"] = f'"{case.version}"'
-    return CaseOut.of(case, customers.find(case.customer_id) if case.customer_id else None)
+    return CaseOut.of(case, views.customer(case.customer_id) if case.customer_id else None)
+
+
+@routes.get("/orders/{order_id}", tags=["orders"])
+def where_is_my_order(order_id: str, views: Views, _: Readers) -> dict[str, Any]:
+    """The order and its shipment as the ERP last reported them."""
+    found = views.order(order_id)
+    if found is None:
+        raise Problem(404, "Not found", f"Support knows no order {order_id} (yet).")
+    return found

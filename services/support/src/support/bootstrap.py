@@ -10,7 +10,8 @@ from servicekit.views import ViewStore, views_url
 from support import api, outbox
 from support.app import Support
 from support.settings import SupportSettings
-from support.views.customers import CustomerDirectory, metadata
+from support.views import metadata
+from support.views.projection import SupportViews
 
 
 def build_runtime(settings: SupportSettings | None = None) -> Runtime:
@@ -21,7 +22,7 @@ def build_runtime(settings: SupportSettings | None = None) -> Runtime:
         settings=settings,
         app=app,
         translate=outbox.to_integration_event,
-        handlers=[CustomerDirectory(views)],
+        handlers=[SupportViews(views)],
         views=views,
     )
 

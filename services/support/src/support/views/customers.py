@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, select
+from sqlalchemy import Column, Connection, String, Table, select
 
 from contracts.customers import CustomerProfileChanged, CustomerRegistered
-from servicekit.consumer import Delivery
-from servicekit.handlers import Projection, upsert
-
-metadata = MetaData()
+from servicekit.handlers import upsert
+from support.views import metadata
 
 customers = Table(
     "customers",
@@ -19,41 +17,38 @@ customers = Table(
     Column("name", String(250), nullable=False),
     Column("email", String(320)),
     Column("phone", String(40)),
+    Column("erp_customer_number", String(64)),
 )
 
 
-class CustomerDirectory(Projection):
-    topics = ("crm.customers.v1",)
+def registered(connection: Connection, event: CustomerRegistered) -> None:
+    upsert(
+        connection,
+        customers,
+        {"customer_id": event.customer_id},
+        {
+            "name": f"{event.first_name} {event.last_name}",
+            "email": event.email,
+            "phone": event.phone,
+            "erp_customer_number": event.erp_customer_number,
+        },
+    )
 
-    def project(self, connection: Connection, delivery: Delivery) -> None:
-        event = delivery.event
-        if isinstance(event, CustomerRegistered):
-            upsert(
-                connection,
-                customers,
-                {"customer_id": event.customer_id},
-                {
-                    "name": f"{event.first_name} {event.last_name}",
-                    "email": event.email,
-                    "phone": event.phone,
-                },
-            )
-        elif isinstance(event, CustomerProfileChanged):
-            changes: dict[str, Any] = {
-                key: value
-                for key, value in {"email": event.email, "phone": event.phone}.items()
-                if value is not None
-            }
-            if event.first_name or event.last_name:
-                changes["name"] = f"{event.first_name or ''} {event.last_name or ''}".strip()
-            if changes:
-                upsert(connection, customers, {"customer_id": event.customer_id}, changes)
 
-    def find(self, customer_id: str) -> dict[str, Any] | None:
-        with self.store.reading() as connection:
-            row = (
-                connection.execute(select(customers).where(customers.c.customer_id == customer_id))
-                .mappings()
-                .first()
-            )
-        return dict(row) if row else None
+def profile_changed(connection: Connection, event: CustomerProfileChanged) -> None:
+    changes: dict[str, Any] = event.model_dump(
+        include={"email", "phone", "erp_customer_number"}, exclude_none=True
+    )
+    if event.first_name or event.last_name:
+        changes["name"] = f"{event.first_name or ''} {event.last_name or ''}".strip()
+    if changes:
+        upsert(connection, customers, {"customer_id": event.customer_id}, changes)
+
+
+def find(connection: Connection, customer_id: str) -> dict[str, Any] | None:
+    row = (
+        connection.execute(select(customers).where(customers.c.customer_id == customer_id))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None

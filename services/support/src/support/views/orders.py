@@ -1,0 +1,120 @@
+"""Where each order is, so support answers "where is my order?" without asking the ERP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Numeric,
+    String,
+    Table,
+    select,
+    update,
+)
+
+from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
+from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
+from servicekit.handlers import upsert
+from support.views import metadata
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("customer_id", String(64), index=True),
+    Column("erp_customer_number", String(64), index=True),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", Numeric(14, 2), nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("shipment_status", String(20)),
+    Column("shipment_id", String(64)),
+    Column("carrier", String(64)),
+    Column("tracking_number", String(64)),
+    Column("eta", Date),
+    Column("delay_reason", String(500)),
+    Column("delivered_at", DateTime(timezone=True)),
+)
+
+
+def placed(connection: Connection, event: OrderPlaced, customer_id: str | None) -> None:
+    upsert(
+        connection,
+        orders,
+        {"order_id": event.order_id},
+        {
+            "customer_id": customer_id,
+            "erp_customer_number": event.erp_customer_number,
+            "placed_at": event.placed_at,
+            "channel": event.channel,
+            "currency": event.currency,
+            "total": event.total,
+            "lines": [line.model_dump(mode="json") for line in event.lines],
+            "status": "placed",
+        },
+    )
+
+
+def known(connection: Connection, order_id: str) -> bool:
+    return (
+        connection.scalar(select(orders.c.order_id).where(orders.c.order_id == order_id))
+        is not None
+    )
+
+
+def followed_up(
+    connection: Connection,
+    event: OrderPaid
+    | OrderCancelled
+    | OrderReturned
+    | ShipmentDispatched
+    | ShipmentDelayed
+    | ShipmentDelivered,
+) -> None:
+    changes: dict[str, Any]
+    match event:
+        case OrderPaid():
+            changes = {"status": "paid"}
+        case OrderCancelled():
+            changes = {"status": "cancelled"}
+        case OrderReturned():
+            changes = {"status": "returned"}
+        case ShipmentDispatched():
+            changes = {
+                "shipment_status": "dispatched",
+                "shipment_id": event.shipment_id,
+                "carrier": event.carrier,
+                "tracking_number": event.tracking_number,
+                "eta": event.eta,
+            }
+        case ShipmentDelayed():
+            changes = {
+                "shipment_status": "delayed",
+                "eta": event.new_eta,
+                "delay_reason": event.reason,
+            }
+        case ShipmentDelivered():
+            changes = {"shipment_status": "delivered", "delivered_at": event.delivered_at}
+    connection.execute(update(orders).where(orders.c.order_id == event.order_id).values(**changes))
+
+
+def customer_known(connection: Connection, erp_customer_number: str, customer_id: str) -> None:
+    """Orders placed under an ERP number now belong to the CRM customer."""
+    connection.execute(
+        update(orders)
+        .where(orders.c.erp_customer_number == erp_customer_number)
+        .where(orders.c.customer_id.is_(None))
+        .values(customer_id=customer_id)
+    )
+
+
+def find(connection: Connection, order_id: str) -> dict[str, Any] | None:
+    row = connection.execute(select(orders).where(orders.c.order_id == order_id)).mappings().first()
+    return dict(row) if row else None

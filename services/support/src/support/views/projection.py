@@ -1,0 +1,64 @@
+"""Support's one consumer: customers and the ERP's orders and shipments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
+from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
+from servicekit.consumer import Delivery
+from servicekit.handlers import Projection
+from support.views import ERP_CUSTOMER, ORDER, customers, orders, references
+
+
+class SupportViews(Projection):
+    topics = ("crm.customers.v1", "erp.orders.v1", "erp.shipments.v1")
+
+    def project(self, connection: Connection, delivery: Delivery) -> None:
+        match delivery.event:
+            case CustomerRegistered() as event:
+                customers.registered(connection, event)
+                if event.erp_customer_number:
+                    self._learn(connection, event.erp_customer_number, event.customer_id)
+            case CustomerProfileChanged() as event:
+                customers.profile_changed(connection, event)
+                if event.erp_customer_number:
+                    self._learn(connection, event.erp_customer_number, event.customer_id)
+            case OrderPlaced() as event:
+                if event.customer_id and event.erp_customer_number:
+                    self._learn(connection, event.erp_customer_number, event.customer_id)
+                customer_id = event.customer_id or references.resolve(
+                    connection, ERP_CUSTOMER + str(event.erp_customer_number)
+                )
+                # an order of a customer not known yet is kept: "where is my order?"
+                # is answered by order id; the customer is linked when it appears
+                orders.placed(connection, event, customer_id)
+                for waiting in references.release(connection, ORDER + event.order_id):
+                    self.project(connection, waiting)
+            case (
+                OrderPaid()
+                | OrderCancelled()
+                | OrderReturned()
+                | ShipmentDispatched()
+                | ShipmentDelayed()
+                | ShipmentDelivered()
+            ) as event:
+                if orders.known(connection, event.order_id):
+                    orders.followed_up(connection, event)
+                else:  # its order is still on its way on another topic or partition
+                    references.park(connection, ORDER + event.order_id, delivery)
+
+    def _learn(self, connection: Connection, erp_customer_number: str, customer_id: str) -> None:
+        references.link(connection, ERP_CUSTOMER + erp_customer_number, customer_id)
+        orders.customer_known(connection, erp_customer_number, customer_id)
+
+    def customer(self, customer_id: str) -> dict[str, Any] | None:
+        with self.store.reading() as connection:
+            return customers.find(connection, customer_id)
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        with self.store.reading() as connection:
+            return orders.find(connection, order_id)
