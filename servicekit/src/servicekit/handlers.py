@@ -17,6 +17,8 @@ from uuid import UUID
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection, Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from servicekit.consumer import Delivery, tracking_name
 from servicekit.eventstore import CausedEvents, ServiceApplication
@@ -103,10 +105,23 @@ class Inbox:
 def upsert(
     connection: Connection, table: Table, key: dict[str, Any], values: dict[str, Any]
 ) -> None:
-    """Insert or update one row, portably across SQLite and PostgreSQL."""
-    condition = [table.c[name] == value for name, value in key.items()]
-    if values and connection.execute(table.update().where(*condition).values(**values)).rowcount:
+    """Insert or update one row in one statement (``INSERT ... ON CONFLICT``).
+
+    ``key`` must be the table's primary key; both SQLite and PostgreSQL
+    support the statement, each through its own SQLAlchemy dialect.
+    """
+    columns = list(key)
+    if connection.dialect.name == "postgresql":
+        on_postgres = postgresql_insert(table).values(**key, **values)
+        connection.execute(
+            on_postgres.on_conflict_do_update(index_elements=columns, set_=values)
+            if values
+            else on_postgres.on_conflict_do_nothing(index_elements=columns)
+        )
         return
-    exists = connection.execute(table.select().where(*condition)).first()
-    if exists is None:
-        connection.execute(table.insert().values(**key, **values))
+    on_sqlite = sqlite_insert(table).values(**key, **values)
+    connection.execute(
+        on_sqlite.on_conflict_do_update(index_elements=columns, set_=values)
+        if values
+        else on_sqlite.on_conflict_do_nothing(index_elements=columns)
+    )
