@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
@@ -35,35 +36,51 @@ class Projection:
 
     def __init__(self, store: ViewStore) -> None:
         self.store = store
-        self._changed = threading.Condition()
-        self._changes = 0
+        self._lock = threading.Lock()
+        self._waiting: defaultdict[str, set[threading.Event]] = defaultdict(set)
 
     def position(self, topic: str, partition: int) -> int | None:
         return self.store.position(tracking_name(topic, partition))
 
     def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
+        touched: set[str] = set()
         with self.store.tracked(tracking) as connection:
             for delivery in deliveries:
                 with delivery.caused():
                     self.project(connection, delivery)
-        with self._changed:
-            self._changes += 1
-            self._changed.notify_all()
+                touched.update(self.keys_of(delivery))
+        with self._lock:
+            for key in touched & self._waiting.keys():
+                for signal in self._waiting[key]:
+                    signal.set()
 
-    def wait_for(self, query: Callable[[], T | None], timeout: float) -> T | None:
-        """Answer ``query`` once it has an answer, waiting up to ``timeout`` seconds
-        for the read model to catch up (read models are eventually consistent)."""
+    def keys_of(self, delivery: Delivery) -> Iterable[str]:
+        """The keys of the read model a message may change, for :meth:`wait_for`."""
+        return ()
+
+    def wait_for(self, key: str, query: Callable[[], T | None], timeout: float) -> T | None:
+        """Answer ``query`` once it has an answer, waiting up to ``timeout`` seconds for a
+        message about ``key`` (read models are eventually consistent).
+
+        Only messages about ``key`` wake the waiter, so many waiting clients do
+        not re-run their queries for every batch the projection applies.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            with self._changed:
-                seen = self._changes
-            answer = query()
-            remaining = deadline - time.monotonic()
-            if answer is not None or remaining <= 0:
-                return answer
-            with self._changed:
-                if self._changes == seen:
-                    self._changed.wait(remaining)
+            signal = threading.Event()
+            with self._lock:
+                self._waiting[key].add(signal)
+            try:
+                answer = query()  # asked after registering: no change can slip between
+                remaining = deadline - time.monotonic()
+                if answer is not None or remaining <= 0:
+                    return answer
+                signal.wait(remaining)
+            finally:
+                with self._lock:
+                    self._waiting[key].discard(signal)
+                    if not self._waiting[key]:
+                        del self._waiting[key]
 
     def project(self, connection: Connection, delivery: Delivery) -> None:
         raise NotImplementedError

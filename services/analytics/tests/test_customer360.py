@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -170,3 +171,20 @@ def test_an_order_naming_both_ids_teaches_the_erp_number(view: Customer360) -> N
         "invoices_overdue": 1,
         "max_days_overdue": 45,
     }
+
+
+def test_a_client_waiting_for_a_customer_gets_the_view_as_soon_as_it_is_applied(
+    view: Customer360,
+) -> None:
+    feed = Feed(view)
+    answers: list[object] = []
+    waiter = threading.Thread(
+        target=lambda: answers.append(view.wait_for("c-5", lambda: view.view("c-5"), 30.0))
+    )
+    waiter.start()
+
+    feed(registered("c-4"), registered("c-5"))
+
+    waiter.join(timeout=10)
+    assert not waiter.is_alive()
+    assert answers[0]["profile"]["customer_id"] == "c-5"  # type: ignore[index]

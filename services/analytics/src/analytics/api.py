@@ -28,7 +28,7 @@ def get_customer_360(
         int, Query(ge=0, le=10_000, description="Wait up to this long for the customer to appear")
     ] = 0,
 ) -> dict[str, Any]:
-    found = view.wait_for(lambda: view.view(customer_id), wait_ms / 1000)
+    found = view.wait_for(customer_id, lambda: view.view(customer_id), wait_ms / 1000)
     if found is None:
         raise Problem(404, "Not found", f"Analytics knows no customer {customer_id} (yet).")
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -100,6 +101,10 @@ class Customer360(Projection):
                         "days_overdue": overdue,
                     },
                 )
+
+    def keys_of(self, delivery: Delivery) -> Iterable[str]:
+        customer_id = getattr(delivery.event, "customer_id", None)
+        return (customer_id,) if isinstance(customer_id, str) else ()
 
     def _learn(self, connection: Connection, erp_customer_number: str, customer_id: str) -> None:
         """An ERP number is now known: apply what waited for it."""
