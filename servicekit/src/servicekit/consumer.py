@@ -92,6 +92,19 @@ class BatchApplier:
         self.handler = handler
         self.dead_letters = dead_letters
         self.dead_lettered = 0
+        self._applied: dict[TopicPartition, int | None] = {}
+
+    async def applied(self, tp: TopicPartition) -> int | None:
+        """The last offset applied on a partition: remembered, or read from the store."""
+        if tp not in self._applied:
+            self._applied[tp] = await asyncio.to_thread(
+                self.handler.position, tp.topic, tp.partition
+            )
+        return self._applied[tp]
+
+    def forget(self, tp: TopicPartition) -> None:
+        """Another consumer may have moved the partition on: read the store next time."""
+        self._applied.pop(tp, None)
 
     async def apply_records(
         self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
@@ -99,7 +112,7 @@ class BatchApplier:
         if not records:
             return
         last_offset = records[-1].offset
-        tracked = await asyncio.to_thread(self.handler.position, tp.topic, tp.partition)
+        tracked = await self.applied(tp)
         fresh = [r for r in records if tracked is None or r.offset > tracked]
         if not fresh:
             return
@@ -119,6 +132,7 @@ class BatchApplier:
         except _HandlerFailed:
             await self._apply_one_by_one(deliveries, tp, fresh)
             await self._apply([], tp, last_offset)
+        self._applied[tp] = last_offset
         metrics.MESSAGES_CONSUMED.labels(self.handler.name, tp.topic).inc(len(deliveries))
 
     async def _apply_one_by_one(
@@ -194,16 +208,18 @@ class _HandlerFailed(Exception):
 
 
 class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, consumer: AIOKafkaConsumer, handler: Handler) -> None:
+    def __init__(self, consumer: AIOKafkaConsumer, applier: BatchApplier) -> None:
         self.consumer = consumer
-        self.handler = handler
+        self.applier = applier
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        pass
+        for tp in revoked:
+            self.applier.forget(tp)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         for tp in assigned:
-            position = await asyncio.to_thread(self.handler.position, tp.topic, tp.partition)
+            self.applier.forget(tp)
+            position = await self.applier.applied(tp)
             if position is None:
                 await self.consumer.seek_to_beginning(tp)
             else:
@@ -242,7 +258,7 @@ class TrackedConsumer:
         while True:
             consumer = kafka.consumer(self.bootstrap_servers, self.group_id, self.handler.name)
             consumer.subscribe(
-                list(self.handler.topics), listener=_SeekToTracked(consumer, self.handler)
+                list(self.handler.topics), listener=_SeekToTracked(consumer, self.applier)
             )
             try:
                 await consumer.start()

@@ -59,6 +59,7 @@ class Relay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
+        self._position: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.healthy = False
         app.on_recorded(self._wake_from_any_thread)
@@ -96,30 +97,42 @@ class Relay:
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 
     async def publish_pending(self) -> int:
-        """Publish one batch after the recorded position; return its size."""
-        start = await asyncio.to_thread(self.position)
-        batch = await asyncio.to_thread(self._read_batch, start)
-        if not batch:
-            return 0
-        last_id = batch[-1].id
-        outgoing = [message for message in map(self._to_outgoing, batch) if message]
-        deliveries = [
-            await self.producer.send(message.topic, message.value, key=message.key)
-            for message in outgoing
-        ]
-        await asyncio.gather(*deliveries)
-        await asyncio.to_thread(
-            self.app.recorder.insert_tracking, Tracking(self.tracking_name, last_id)
-        )
-        metrics.EVENTS_PUBLISHED.labels(self.source).inc(len(outgoing))
-        return len(batch)
-
-    def _read_batch(self, after: int) -> list[Notification]:
-        return list(
-            self.app.recorder.select_notifications(
-                start=after, limit=self.batch_size, inclusive_of_start=False
+        """Publish one batch after the last acknowledged position; return how many
+        stored events it covered."""
+        try:
+            if self._position is None:
+                self._position = await asyncio.to_thread(self.position)
+            last_id, read, outgoing = await asyncio.to_thread(self._next_batch, self._position)
+            if last_id is None:
+                return 0
+            deliveries = [
+                await self.producer.send(message.topic, message.value, key=message.key)
+                for message in outgoing
+            ]
+            await asyncio.gather(*deliveries)
+            await asyncio.to_thread(
+                self.app.recorder.insert_tracking, Tracking(self.tracking_name, last_id)
             )
+        except BaseException:
+            self._position = None  # the store's tracking record is the truth: read it again
+            raise
+        self._position = last_id
+        metrics.EVENTS_PUBLISHED.labels(self.source).inc(len(outgoing))
+        return read
+
+    def _next_batch(self, after: int) -> tuple[int | None, int, list[Outgoing]]:
+        """Read and map the next batch (in a worker thread: both are CPU and I/O).
+
+        Returns the batch's last notification id, how many were read, and the
+        messages to produce (events without a contract are not published).
+        """
+        batch = self.app.recorder.select_notifications(
+            start=after, limit=self.batch_size, inclusive_of_start=False
         )
+        if not batch:
+            return None, 0, []
+        outgoing = [message for message in map(self._to_outgoing, batch) if message]
+        return batch[-1].id, len(batch), outgoing
 
     def _to_outgoing(self, notification: Notification) -> Outgoing | None:
         domain_event, causality = self.app.mapper.to_domain_event_with_causality(notification)

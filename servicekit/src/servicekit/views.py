@@ -59,7 +59,7 @@ class ViewStore:
             Column("notification_id", BigInteger, nullable=False),
             extend_existing=True,
         )
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
