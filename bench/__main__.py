@@ -45,6 +45,10 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_average_at_start": os.getloadavg(),
         "packages": versions,
+        "kafka_clients": {
+            "producer": "servicekit.kafka.producer (relay, ceilings, feeding the consumer)",
+            "consumer": "servicekit.kafka.consumer (TrackedConsumer and its ceiling)",
+        },
     }
 
 

@@ -72,14 +72,18 @@ class Infrastructure:
             else:
                 port, controller_port = free_ports(2)
                 self.broker = KafkaBroker(
-                    data_dir=self.scratch / "kafka",
+                    data_dir=Path(tempfile.mkdtemp(prefix="kafka-", dir=self.scratch)),
                     port=port,
                     controller_port=controller_port,
                     die_with_parent=True,
                 )
                 self.progress(f"kafka: starting a broker on {self.broker.bootstrap_servers}")
-                self.broker.start()
-                self.broker.wait_ready(timeout=120)
+                try:
+                    self.broker.start()
+                    self.broker.wait_ready(timeout=120)
+                except BaseException:
+                    self._stop_kafka()
+                    raise
                 self._kafka = self.broker.bootstrap_servers
                 self.progress("kafka: ready")
         return self._kafka
@@ -98,8 +102,12 @@ class Infrastructure:
                 (port,) = free_ports(1)
                 self.cluster = PostgresCluster(data_dir=self._pg_scratch / "data", port=port)
                 self.progress(f"postgres: starting a throwaway cluster on port {port}")
-                self.cluster.start(timeout=120)
-                self.cluster.wait_ready(timeout=60)
+                try:
+                    self.cluster.start(timeout=120)
+                    self.cluster.wait_ready(timeout=60)
+                except BaseException:
+                    self._stop_postgres()
+                    raise
                 self._postgres = self.cluster.dsn("postgres")
                 self.progress("postgres: ready")
         return self._postgres
@@ -184,6 +192,7 @@ class Infrastructure:
             self.cluster = None
         if self._pg_scratch is not None:
             shutil.rmtree(self._pg_scratch, ignore_errors=True)
+            self._pg_scratch = None
 
     def _stop_kafka(self) -> None:
         if self.broker is not None:

@@ -47,7 +47,7 @@ def _measure(
             f"relay/{kind}: stored {events} events in {stored:.1f}s "
             f"({events / stored:,.0f} events/s, {SAVE_CHUNK} aggregates a transaction)"
         )
-        return asyncio.run(_publish(app, kind, bootstrap, params, progress, stored))
+        return asyncio.run(_publish(app, kind, bootstrap, params, progress, events, stored))
     finally:
         app.close()
 
@@ -87,13 +87,14 @@ async def _publish(
     bootstrap: str,
     params: Params,
     progress: Progress,
+    events: int,
     fill_seconds: float,
 ) -> Row:
     producer = kafka.producer(bootstrap, "bench-relay")
     try:
         relay = Relay(app, producer, as_lead, SOURCE, batch_size=params.relay_batch_size)
         notifications = await asyncio.to_thread(
-            lambda: list(app.recorder.select_notifications(start=None, limit=params.events))
+            lambda: list(app.recorder.select_notifications(start=None, limit=events))
         )
         # The relay's own mapping, so that the ceiling sends byte-identical messages.
         messages = [m for m in map(relay._to_outgoing, notifications) if m is not None]

@@ -1,0 +1,3 @@
+from erpsim.cli import main
+
+raise SystemExit(main())
