@@ -12,7 +12,7 @@ ROLE ?= admin
 SUBJECT ?= dev@example.com
 SERVICE ?= analytics
 
-.PHONY: install run test lint unit bench kafka kafka-stop postgres postgres-stop token rebuild-views stop clean
+.PHONY: install run test lint schemas unit bench kafka kafka-stop postgres postgres-stop token rebuild-views stop clean
 
 install: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): requirements/constraints.txt requirements/dev.txt $(addsuffix /pyproje
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c requirements/constraints.txt -r requirements/dev.txt \
-		$(addprefix -e ,$(PACKAGES))
+		$(addprefix -e ,$(PACKAGES)) -e 'contracts[governance]'
 	touch $@
 
 run: $(STAMP)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports
+	$(PY) -m contracts.governance.schemas check
+
+schemas: $(STAMP)
+	$(PY) -m contracts.governance.schemas generate
 
 unit: $(STAMP)
 	$(PY) -m pytest -m "not kafka and not postgres and not e2e"

@@ -88,9 +88,12 @@ def is_store_unavailable(error: BaseException) -> bool:
 class BatchApplier:
     """Applies one partition's records through a handler: the heart of the runner."""
 
-    def __init__(self, handler: Handler, dead_letters: AIOKafkaProducer | None) -> None:
+    def __init__(
+        self, handler: Handler, dead_letters: AIOKafkaProducer | None, label: str | None = None
+    ) -> None:
         self.handler = handler
         self.dead_letters = dead_letters
+        self.label = label or handler.name
         self.dead_lettered = 0
         self._applied: dict[TopicPartition, int | None] = {}
 
@@ -196,7 +199,7 @@ class BatchApplier:
             ("dlq.topic", record.topic.encode()),
             ("dlq.partition", str(record.partition).encode()),
             ("dlq.offset", str(record.offset).encode()),
-            ("dlq.consumer", self.handler.name.encode()),
+            ("dlq.consumer", self.label.encode()),
         ]
         await self.dead_letters.send_and_wait(
             f"{record.topic}.dlq", record.value, key=record.key, headers=headers
@@ -239,7 +242,7 @@ class TrackedConsumer:
         self.handler = handler
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
-        self.applier = BatchApplier(handler, dead_letters)
+        self.applier = BatchApplier(handler, dead_letters, label=group_id)
         self.running = False
         self.assigned: set[TopicPartition] = set()
         self.lag: dict[TopicPartition, int] = {}

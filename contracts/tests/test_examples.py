@@ -1,0 +1,118 @@
+"""Each example message is valid as committed, and consumers decode it the way they should."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts import ContractViolation, decode
+from contracts.governance.catalog import ENVELOPE_SCHEMA_PATH, EventVersion, event_versions
+from contracts.governance.examples import example_problems, load_example, schema_errors
+
+VERSIONS = list(event_versions())
+
+
+def example(root: Path, version: EventVersion) -> dict[str, Any]:
+    message = load_example(root, version)
+    assert message is not None, f"no example {version.example_path}"
+    return message
+
+
+def committed(root: Path, path: Path) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((root / path).read_text())
+    return schema
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda version: version.label)
+def test_the_example_is_valid_under_the_committed_envelope_and_event_schemas(
+    root: Path, version: EventVersion
+) -> None:
+    # given the example of an event version and the committed schemas
+    message = example(root, version)
+
+    # when each part is validated against its schema / then neither has an error
+    assert schema_errors(committed(root, ENVELOPE_SCHEMA_PATH), message) == []
+    assert schema_errors(committed(root, version.schema_path), message["data"]) == []
+    assert example_problems(root, version) == []
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda version: version.label)
+def test_the_example_decodes_to_its_event_class_on_its_topic(
+    root: Path, version: EventVersion
+) -> None:
+    # given the example as the bytes a consumer receives
+    raw = (root / version.example_path).read_bytes()
+
+    # when the topic's consumer decodes it
+    envelope, event = decode(version.topic.name, raw)
+
+    # then it is that event, keyed as the topic says
+    assert type(event) is version.event_class
+    assert envelope.schemaversion == version.event_class.schema_version
+    key = getattr(event, version.topic.key, None)
+    assert key is None or envelope.subject == key, "the subject is the topic's key"
+
+
+def encoded(message: dict[str, Any]) -> bytes:
+    return json.dumps(message).encode()
+
+
+def order_placed(root: Path) -> dict[str, Any]:
+    (version,) = [v for v in VERSIONS if v.name == "OrderPlaced.v1"]
+    return example(root, version)
+
+
+def test_a_consumer_ignores_fields_it_does_not_know(root: Path) -> None:
+    # given an OrderPlaced from a newer producer with fields this version does not know
+    message = order_placed(root)
+    message["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    message["data"]["loyalty_card"] = "LC-77812"
+    message["data"]["lines"][0]["gift_wrap"] = True
+
+    # when it is decoded
+    _, event = decode("erp.orders.v1", encoded(message))
+
+    # then the known fields are read and the unknown ones dropped
+    assert event.model_dump()["order_id"] == message["data"]["order_id"]
+    assert "loyalty_card" not in event.model_dump()
+
+
+def test_a_message_missing_a_required_field_is_a_contract_violation_naming_it(
+    root: Path,
+) -> None:
+    message = order_placed(root)
+    del message["data"]["placed_at"]
+
+    with pytest.raises(
+        ContractViolation, match=r"invalid OrderPlaced data: placed_at: Field required"
+    ):
+        decode("erp.orders.v1", encoded(message))
+
+
+def test_a_field_of_the_wrong_type_is_a_contract_violation_naming_it(root: Path) -> None:
+    message = order_placed(root)
+    message["data"]["lines"][0]["quantity"] = "two"
+
+    with pytest.raises(
+        ContractViolation, match=r"lines\.0\.quantity: Input should be a valid integer"
+    ):
+        decode("erp.orders.v1", encoded(message))
+
+
+def test_an_envelope_missing_its_subject_is_a_contract_violation_naming_it(root: Path) -> None:
+    message = order_placed(root)
+    del message["subject"]
+
+    with pytest.raises(ContractViolation, match=r"invalid envelope: subject: Field required"):
+        decode("erp.orders.v1", encoded(message))
+
+
+def test_an_event_version_the_topic_does_not_carry_is_a_contract_violation(root: Path) -> None:
+    message = order_placed(root)
+    message["schemaversion"] = 2
+
+    with pytest.raises(ContractViolation, match=r"no event 'OrderPlaced' version 2"):
+        decode("erp.orders.v1", encoded(message))
