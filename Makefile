@@ -12,7 +12,7 @@ ROLE ?= admin
 SUBJECT ?= dev@example.com
 SERVICE ?= analytics
 
-.PHONY: install run test lint schemas unit bench kafka kafka-stop postgres postgres-stop token rebuild-views stop clean
+.PHONY: install run demo erp test lint schemas unit bench kafka kafka-stop postgres postgres-stop token rebuild-views stop clean
 
 install: $(STAMP)
 
@@ -25,6 +25,12 @@ $(STAMP): requirements/constraints.txt requirements/dev.txt $(addsuffix /pyproje
 
 run: $(STAMP)
 	$(PY) -m devstack.platform run --var-dir var
+
+demo: $(STAMP)
+	$(PY) -m devstack.demo --var-dir var --customers 30 --orders 300
+
+erp: $(STAMP)
+	$(PY) -m erpsim run --seed 7 --orders 500 --rate 100
 
 test: lint
 	$(PY) -m pytest

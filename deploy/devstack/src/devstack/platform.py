@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,7 +125,8 @@ class Platform:
             service.stop()
 
 
-def _run(var_dir: Path) -> int:
+def run(var_dir: Path, when_ready: Callable[[Platform], None] | None = None) -> int:
+    """Start Kafka (unless external) and the services, then serve until interrupted."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     broker: KafkaBroker | None = None
     if external:
@@ -149,6 +150,8 @@ def _run(var_dir: Path) -> int:
     platform.start()
     try:
         platform.wait_ready()
+        if when_ready is not None:
+            when_ready(platform)
         print(f"\nKafka: {bootstrap}")
         for name, service in platform.services.items():
             print(f"{name:12} {service.url}  (OpenAPI: {service.url}/docs, log: {service.log_path})")
@@ -176,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--var-dir", type=Path, default=Path("var"))
     arguments = parser.parse_args(argv)
-    return _run(arguments.var_dir.resolve())
+    return run(arguments.var_dir.resolve())
 
 
 if __name__ == "__main__":

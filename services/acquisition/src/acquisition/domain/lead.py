@@ -29,6 +29,13 @@ class LeadStatus(StrEnum):
 
 
 class Lead(Aggregate):
+    TOPIC = "acquisition:Lead"  # pinned, like every event below: stored events survive renames
+
+    class Created(Aggregate.Created):
+        """Never triggered (see the @event on __init__); pinned because the aggregate is."""
+
+        TOPIC = "acquisition:Lead.Created"
+
     class Captured(Aggregate.Created):
         TOPIC = "acquisition:Lead.Captured"
         first_name: str

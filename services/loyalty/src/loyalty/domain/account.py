@@ -17,6 +17,15 @@ class Tier(StrEnum):
 
 
 class LoyaltyAccount(Aggregate):
+    TOPIC = (
+        "loyalty:LoyaltyAccount"  # pinned, like every event below: stored events survive renames
+    )
+
+    class Created(Aggregate.Created):
+        """Never triggered (see the @event on __init__); pinned because the aggregate is."""
+
+        TOPIC = "loyalty:LoyaltyAccount.Created"
+
     class Opened(Aggregate.Created):
         TOPIC = "loyalty:LoyaltyAccount.Opened"
         customer_id: str
