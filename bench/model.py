@@ -18,7 +18,7 @@ from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, fu
 from contracts import Envelope, IntegrationEvent
 from contracts.leads import LeadCaptured
 from servicekit.consumer import Delivery
-from servicekit.handlers import Projection, upsert
+from servicekit.handlers import Projection, upsert_many
 from servicekit.views import ViewStore
 
 LEADS_TOPIC = "crm.leads.v1"
@@ -139,6 +139,9 @@ leads = Table(
 )
 
 
+COLUMNS = set(leads.c.keys())
+
+
 class LeadBook(Projection):
     """One row per lead: a small read model like analytics' profiles.
 
@@ -151,30 +154,36 @@ class LeadBook(Projection):
 
     def __init__(self, store: ViewStore) -> None:
         super().__init__(store)
-        self._lock = threading.Lock()
+        self._expect_lock = threading.Lock()
         self._pending: dict[str, int] = {}
         self._on_done: Callable[[], object] | None = None
 
     def project(self, connection: Connection, delivery: Delivery) -> None:
-        lead = delivery.event
-        if isinstance(lead, LeadCaptured):
-            upsert(
-                connection,
-                leads,
-                {"lead_id": lead.lead_id},
-                lead.model_dump(include=set(leads.c.keys()) - {"lead_id"}),
-            )
+        self.project_batch(connection, [delivery])
+
+    def project_batch(self, connection: Connection, deliveries: Sequence[Delivery]) -> None:
+        """The whole batch in one statement, as a read model of this shape should."""
+        upsert_many(
+            connection,
+            leads,
+            ["lead_id"],
+            [
+                delivery.event.model_dump(include=COLUMNS)
+                for delivery in deliveries
+                if isinstance(delivery.event, LeadCaptured)
+            ],
+        )
 
     def expect(self, last_offsets: dict[str, int], on_done: Callable[[], object]) -> None:
         """Call ``on_done`` (from the applying thread) once each tracking name
         has reached its offset."""
-        with self._lock:
+        with self._expect_lock:
             self._pending = dict(last_offsets)
             self._on_done = on_done
 
     def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
         super().apply(deliveries, tracking)
-        with self._lock:
+        with self._expect_lock:
             target = self._pending.get(tracking.application_name)
             if target is not None and tracking.notification_id >= target:
                 del self._pending[tracking.application_name]

@@ -45,14 +45,19 @@ class Projection:
     def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
         touched: set[str] = set()
         with self.store.tracked(tracking) as connection:
-            for delivery in deliveries:
-                with delivery.caused():
-                    self.project(connection, delivery)
-                touched.update(self.keys_of(delivery))
+            self.project_batch(connection, deliveries)
+        for delivery in deliveries:
+            touched.update(self.keys_of(delivery))
         with self._lock:
             for key in touched & self._waiting.keys():
                 for signal in self._waiting[key]:
                     signal.set()
+
+    def project_batch(self, connection: Connection, deliveries: Sequence[Delivery]) -> None:
+        """Apply a partition's batch; override to write it in bulk (see :func:`upsert_many`)."""
+        for delivery in deliveries:
+            with delivery.caused():
+                self.project(connection, delivery)
 
     def keys_of(self, delivery: Delivery) -> Iterable[str]:
         """The keys of the read model a message may change, for :meth:`wait_for`."""
@@ -141,4 +146,29 @@ def upsert(
         on_sqlite.on_conflict_do_update(index_elements=columns, set_=values)
         if values
         else on_sqlite.on_conflict_do_nothing(index_elements=columns)
+    )
+
+
+def upsert_many(
+    connection: Connection, table: Table, key: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert or update many rows in one executemany: a batch's rows in one round trip.
+
+    Every row has the same columns; a later row for the same key wins.
+    """
+    if not rows:
+        return
+    latest = list({tuple(row[name] for name in key): row for row in rows}.values())
+    columns = [name for name in latest[0] if name not in key]
+    if connection.dialect.name == "postgresql":
+        on_postgres = postgresql_insert(table)
+        updates = {name: on_postgres.excluded[name] for name in columns}
+        connection.execute(
+            on_postgres.on_conflict_do_update(index_elements=list(key), set_=updates), latest
+        )
+        return
+    on_sqlite = sqlite_insert(table)
+    updates = {name: on_sqlite.excluded[name] for name in columns}
+    connection.execute(
+        on_sqlite.on_conflict_do_update(index_elements=list(key), set_=updates), latest
     )

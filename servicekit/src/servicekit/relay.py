@@ -29,6 +29,7 @@ from servicekit.eventstore import ServiceApplication
 
 log = logging.getLogger(__name__)
 
+Batch = tuple[int | None, int, list["Outgoing"]]  # last notification id, events read, messages
 Translator = Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]
 
 
@@ -60,6 +61,8 @@ class Relay:
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._position: int | None = None
+        self._topics: dict[type[IntegrationEvent], str] = {}
+        self._prefetch: tuple[int, asyncio.Future[Batch]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.healthy = False
         app.on_recorded(self._wake_from_any_thread)
@@ -102,25 +105,44 @@ class Relay:
         try:
             if self._position is None:
                 self._position = await asyncio.to_thread(self.position)
-            last_id, read, outgoing = await asyncio.to_thread(self._next_batch, self._position)
+            last_id, read, outgoing = await self._batch_after(self._position)
             if last_id is None:
                 return 0
             deliveries = [
                 await self.producer.send(message.topic, message.value, key=message.key)
                 for message in outgoing
             ]
+            if read == self.batch_size:  # more is waiting: read it while the broker acks
+                self._prefetch = (last_id, asyncio.ensure_future(self._read(last_id)))
             await asyncio.gather(*deliveries)
             await asyncio.to_thread(
                 self.app.recorder.insert_tracking, Tracking(self.tracking_name, last_id)
             )
         except BaseException:
             self._position = None  # the store's tracking record is the truth: read it again
+            self._drop_prefetch()
             raise
         self._position = last_id
         metrics.EVENTS_PUBLISHED.labels(self.source).inc(len(outgoing))
         return read
 
-    def _next_batch(self, after: int) -> tuple[int | None, int, list[Outgoing]]:
+    async def _batch_after(self, position: int) -> Batch:
+        if self._prefetch is not None and self._prefetch[0] == position:
+            batch = await self._prefetch[1]
+            self._prefetch = None
+            return batch
+        self._drop_prefetch()
+        return await self._read(position)
+
+    async def _read(self, position: int) -> Batch:
+        return await asyncio.to_thread(self._next_batch, position)
+
+    def _drop_prefetch(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch[1].cancel()
+            self._prefetch = None
+
+    def _next_batch(self, after: int) -> Batch:
         """Read and map the next batch (in a worker thread: both are CPU and I/O).
 
         Returns the batch's last notification id, how many were read, and the
@@ -134,28 +156,37 @@ class Relay:
         outgoing = [message for message in map(self._to_outgoing, batch) if message]
         return batch[-1].id, len(batch), outgoing
 
+    def _topic_of(self, event_class: type[IntegrationEvent]) -> str:
+        self._topics[event_class] = topic_of(event_class).name
+        return self._topics[event_class]
+
     def _to_outgoing(self, notification: Notification) -> Outgoing | None:
         domain_event, causality = self.app.mapper.to_domain_event_with_causality(notification)
         integration_event = self.translate(domain_event)
         if integration_event is None:
             return None
         subject = str(domain_event.originator_id)
-        envelope = Envelope.wrap(
-            integration_event,
+        event_class = type(integration_event)
+        # built without validation: the integration event was validated when created,
+        # and every other attribute comes from the store (a third of the relay's time)
+        envelope = Envelope.model_construct(
             id=str(
                 uuid5(NAMESPACE_URL, f"{self.source}/{subject}/{domain_event.originator_version}")
             ),
             source=self.source,
+            type=event_class.event_type,
+            schemaversion=event_class.schema_version,
             subject=subject,
             time=vars(domain_event)["timestamp"],
             aggregateversion=domain_event.originator_version,
             correlationid=causality.get("correlation_id"),
             causationid=causality.get("causation_id"),
             actor=causality.get("actor"),
+            data=integration_event.model_dump(mode="json"),
         )
         return Outgoing(
             notification_id=notification.id,
-            topic=topic_of(type(integration_event)).name,
+            topic=self._topics.get(event_class) or self._topic_of(event_class),
             key=subject.encode(),
             value=envelope.to_bytes(),
         )
