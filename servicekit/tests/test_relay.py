@@ -7,7 +7,7 @@ import contextlib
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.domain import Aggregate, DomainEventProtocol, event
@@ -154,3 +154,49 @@ async def test_events_stored_while_the_broker_is_down_are_published_when_it_retu
         deduplicated = list(dict.fromkeys(versions))
         assert deduplicated == [1, 2, 3, 4, 5]
     app.close()
+
+
+@pytest.mark.postgres
+async def test_two_replicas_publish_each_event_once_and_the_follower_takes_over(
+    postgres_dsn_factory, kafka_io
+) -> None:
+    from servicekit.leadership import PostgresAdvisoryLease
+    from servicekit.settings import ServiceSettings
+
+    settings = ServiceSettings(
+        service_name="relay",
+        port=0,
+        event_store="postgres",
+        postgres_dsn=postgres_dsn_factory(f"relay_{uuid4().hex[:8]}"),
+    )
+    replicas = []
+    for _ in range(2):
+        app = ServiceApplication(store_environment(settings))
+        producer = kafka.producer(kafka_io.bootstrap_servers, "test-relay")
+        await producer.start()
+        lease = PostgresAdvisoryLease(settings.postgres_dsn or "", "relay:test", check_every=0)
+        relay = Relay(app, producer, as_lead, "/crm/test", lease=lease, follower_retry=0.2)
+        replicas.append((app, producer, relay, asyncio.create_task(relay.run())))
+    probe = await kafka_io.mark(TOPIC)
+    writer = replicas[0][0]
+    store_prospects(writer, count=3, notes=4)
+    await kafka_io.eventually(lambda: all(r[2].lag() == 0 for r in replicas))
+    leader = next(r for r in replicas if r[2].leading)
+    assert sum(r[2].leading for r in replicas) == 1
+
+    leader[3].cancel()  # the leading replica goes away
+    with contextlib.suppress(asyncio.CancelledError):
+        await leader[3]
+    store_prospects(writer, count=2, notes=4)
+    follower = next(r for r in replicas if r is not leader)
+    await kafka_io.eventually(lambda: follower[2].leading and follower[2].lag() == 0)
+
+    records = await probe.read(25)
+    assert len(records) == 25
+    assert len({json.loads(r.value)["id"] for r in records}) == 25
+    follower[3].cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await follower[3]
+    for app, producer, _, _ in replicas:
+        await producer.stop()
+        app.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -38,18 +38,25 @@ def issue_token(
     return jwt.encode(claims, signing_key, algorithm=ALGORITHM)
 
 
-def read_token(signing_key: str, token: str) -> Principal:
-    try:
-        claims = jwt.decode(
-            token,
-            signing_key,
-            algorithms=[ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["sub", "exp", "iss"]},
-        )
-    except jwt.PyJWTError as error:
-        raise Problem(401, "Invalid token", str(error)) from None
-    return Principal(subject=str(claims["sub"]), roles=frozenset(claims.get("roles", [])))
+def read_token(verification_keys: Sequence[str], token: str) -> Principal:
+    """Verify with the current key, then with the previous ones (during a key rotation)."""
+    failure: jwt.PyJWTError | None = None
+    for key in verification_keys:
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["sub", "exp", "iss"]},
+            )
+        except jwt.InvalidSignatureError as error:
+            failure = error
+            continue
+        except jwt.PyJWTError as error:
+            raise Problem(401, "Invalid token", str(error)) from None
+        return Principal(subject=str(claims["sub"]), roles=frozenset(claims.get("roles", [])))
+    raise Problem(401, "Invalid token", str(failure or "no verification key"))
 
 
 def require(*roles: str) -> Callable[..., Principal]:
@@ -62,7 +69,7 @@ def require(*roles: str) -> Callable[..., Principal]:
     ) -> Principal:
         if credentials is None:
             raise Problem(401, "Authentication required", "Send 'Authorization: Bearer <token>'.")
-        principal = read_token(request.app.state.signing_key, credentials.credentials)
+        principal = read_token(request.app.state.verification_keys, credentials.credentials)
         if not principal.roles & allowed:
             raise Problem(
                 403,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from uuid import uuid4
 
 import jwt
@@ -16,10 +17,10 @@ CORRELATION_HEADER = b"x-correlation-id"
 class EdgeMiddleware:
     """Pure ASGI, so the causality it sets is seen by the route in its thread."""
 
-    def __init__(self, app: ASGIApp, service: str, signing_key: str) -> None:
+    def __init__(self, app: ASGIApp, service: str, verification_keys: Sequence[str]) -> None:
         self.app = app
         self.service = service
-        self.signing_key = signing_key
+        self.verification_keys = verification_keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,9 +57,13 @@ class EdgeMiddleware:
         authorization = headers.get(b"authorization", b"").decode()
         if not authorization.lower().startswith("bearer "):
             return None
-        try:
-            claims = jwt.decode(authorization[7:], self.signing_key, algorithms=["HS256"])
-        except jwt.PyJWTError:
+        for key in self.verification_keys:
+            try:
+                claims = jwt.decode(authorization[7:], key, algorithms=["HS256"])
+                break
+            except jwt.PyJWTError:
+                continue
+        else:
             return None
         subject = claims.get("sub")
         return str(subject) if subject else None

@@ -26,6 +26,7 @@ from eventsourcing.persistence import Notification, Tracking
 from contracts import Envelope, IntegrationEvent, topic_of
 from servicekit import metrics
 from servicekit.eventstore import ServiceApplication
+from servicekit.leadership import Lease, SoleReplica
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ class Relay:
         source: str,
         batch_size: int = 1000,
         poll_interval: float = 0.5,
+        lease: Lease | None = None,
+        follower_retry: float = 2.0,
     ) -> None:
         self.app = app
         self.producer = producer
@@ -65,6 +68,9 @@ class Relay:
         self._prefetch: tuple[int, asyncio.Future[Batch]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.healthy = False
+        self.lease: Lease = lease or SoleReplica()
+        self.leading = False
+        self.follower_retry = follower_retry
         app.on_recorded(self._wake_from_any_thread)
 
     def _wake_from_any_thread(self) -> None:
@@ -78,26 +84,45 @@ class Relay:
         return (self.app.recorder.max_notification_id() or 0) - self.position()
 
     async def run(self) -> None:
-        """Publish until cancelled; a broker or store outage is waited out."""
+        """Publish until cancelled; a broker or store outage is waited out.
+
+        Only the replica holding the lease publishes; the others wait to take
+        it over (see :mod:`servicekit.leadership`).
+        """
         self._loop = asyncio.get_running_loop()
         backoff = 0.5
-        while True:
-            try:
-                published = await self.publish_pending()
-                self.healthy = True
-                backoff = 0.5
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self.healthy = False
-                log.exception("relay failed; retrying from the last acknowledged position")
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
-                continue
-            if published < self.batch_size:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+        try:
+            while True:
+                await self._check_lease()
+                if not self.leading:
+                    self.healthy = True  # a follower is fine: the leader publishes
+                    await asyncio.sleep(self.follower_retry)
+                    continue
+                try:
+                    published = await self.publish_pending()
+                    self.healthy = True
+                    backoff = 0.5
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    self.healthy = False
+                    log.exception("relay failed; retrying from the last acknowledged position")
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                if published < self.batch_size:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+        finally:
+            await asyncio.to_thread(self.lease.release)
+
+    async def _check_lease(self) -> None:
+        leading = await asyncio.to_thread(self.lease.hold)
+        if leading != self.leading:
+            self._position = None  # another replica may have published meanwhile
+            self._drop_prefetch()
+        self.leading = leading
 
     async def publish_pending(self) -> int:
         """Publish one batch after the last acknowledged position; return how many

@@ -23,6 +23,7 @@ from servicekit import health, kafka, logs, metrics, problems
 from servicekit.consumer import Handler, TrackedConsumer
 from servicekit.edge import EdgeMiddleware
 from servicekit.eventstore import ServiceApplication
+from servicekit.leadership import Lease, PostgresAdvisoryLease, SoleReplica
 from servicekit.relay import Relay, Translator
 from servicekit.settings import ServiceSettings
 from servicekit.views import ViewStore
@@ -76,7 +77,9 @@ class Runtime:
         self.connected = True
         tasks = []
         if settings.relay_enabled:
-            self.relay = Relay(self.app, self.producer, self.translate, self.source)
+            self.relay = Relay(
+                self.app, self.producer, self.translate, self.source, lease=self.relay_lease()
+            )
             tasks.append(self.relay.run())
         if settings.consumers_enabled:
             for handler in self.handlers:
@@ -89,6 +92,13 @@ class Runtime:
                 self.consumers.append(consumer)
                 tasks.append(consumer.run())
         await asyncio.gather(*tasks)
+
+    def relay_lease(self) -> Lease:
+        """One publishing replica per service: a PostgreSQL lock, or the sole SQLite one."""
+        settings = self.settings
+        if settings.event_store == "postgres" and settings.postgres_dsn:
+            return PostgresAdvisoryLease(settings.postgres_dsn, f"relay:{settings.service_name}")
+        return SoleReplica()
 
     async def close(self) -> None:
         if self.producer is not None:
@@ -142,7 +152,7 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
 
     api = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
     api.state.runtime = runtime
-    api.state.signing_key = settings.jwt_signing_key.get_secret_value()
+    api.state.verification_keys = settings.verification_keys()
     problems.install(api)
     api.include_router(
         health.router(
@@ -156,7 +166,9 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
     for routes in routers:
         api.include_router(routes)
     api.add_middleware(
-        EdgeMiddleware, service=settings.service_name, signing_key=api.state.signing_key
+        EdgeMiddleware,
+        service=settings.service_name,
+        verification_keys=api.state.verification_keys,
     )
     return api
 

@@ -40,9 +40,22 @@ class ServiceSettings(BaseSettings):
         default=SecretStr(DEV_SIGNING_KEY),
         validation_alias=AliasChoices("CRM_JWT_SIGNING_KEY", "jwt_signing_key"),
     )
+    jwt_previous_signing_keys: SecretStr = Field(
+        default=SecretStr(""),
+        description="Comma-separated keys still accepted while tokens signed with them expire",
+        validation_alias=AliasChoices("CRM_JWT_PREVIOUS_SIGNING_KEYS", "jwt_previous_signing_keys"),
+    )
     relay_enabled: bool = True
     consumers_enabled: bool = True
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+
+    def verification_keys(self) -> list[str]:
+        """The current signing key first, then those being rotated out."""
+        previous = self.jwt_previous_signing_keys.get_secret_value().split(",")
+        return [
+            self.jwt_signing_key.get_secret_value(),
+            *(k.strip() for k in previous if k.strip()),
+        ]
 
     @property
     def data_dir(self) -> Path:

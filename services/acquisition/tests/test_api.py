@@ -204,3 +204,25 @@ def test_a_conversion_decided_on_a_stale_read_fails_its_precondition(client: Tes
 
     assert stale.status_code == 412
     assert fresh.status_code == 201
+
+
+def test_tokens_signed_with_a_key_being_rotated_out_are_still_accepted(tmp_path) -> None:
+    new_key, old_key, unknown_key = ("new-" + "n" * 40, "old-" + "o" * 40, "bad-" + "x" * 40)
+    settings = AcquisitionSettings(
+        var_dir=tmp_path,
+        relay_enabled=False,
+        consumers_enabled=False,
+        kafka_bootstrap_servers="127.0.0.1:1",
+        jwt_signing_key=new_key,
+        jwt_previous_signing_keys=old_key,
+    )
+
+    def signed_with(key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(key, 'al', ['sales'])}"}
+
+    with TestClient(create_app(build_runtime(settings))) as rotating:
+        assert rotating.post("/leads", json=ADA, headers=signed_with(old_key)).status_code == 201
+        assert rotating.post("/leads", json=ADA, headers=signed_with(new_key)).status_code == 201
+        assert (
+            rotating.post("/leads", json=ADA, headers=signed_with(unknown_key)).status_code == 401
+        )
