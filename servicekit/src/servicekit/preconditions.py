@@ -10,7 +10,7 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
-        description="The ETag (version) the client last read; the command fails with 412 "
+        description="The ETag (version) the client last read; the command fails with 409 "
         "if the resource changed since.",
     ),
 ]

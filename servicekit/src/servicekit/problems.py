@@ -78,7 +78,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(VersionMismatch)
     async def on_stale(request: Request, error: VersionMismatch) -> JSONResponse:
-        return problem_response(request, 412, "Precondition failed", str(error))
+        # 409, not 412: the design answers every optimistic-concurrency loss alike
+        return problem_response(request, 409, "Stale version", str(error))
 
     @app.exception_handler(IntegrityError)
     async def on_conflict(request: Request, error: IntegrityError) -> JSONResponse:

@@ -195,14 +195,15 @@ def test_a_conversion_retried_with_its_idempotency_key_answers_the_same_customer
     assert client.post(convert, headers=SALES).status_code == 409
 
 
-def test_a_conversion_decided_on_a_stale_read_fails_its_precondition(client: TestClient) -> None:
+def test_a_conversion_decided_on_a_stale_read_is_a_conflict(client: TestClient) -> None:
     lead = client.post("/leads", json=ADA, headers=SALES).json()
     convert = f"/leads/{lead['lead_id']}/convert"
 
     stale = client.post(convert, headers={**SALES, "If-Match": '"7"'})
     fresh = client.post(convert, headers={**SALES, "If-Match": '"1"'})
 
-    assert stale.status_code == 412
+    assert stale.status_code == 409
+    assert stale.json()["title"] == "Stale version"
     assert fresh.status_code == 201
 
 
