@@ -6,7 +6,17 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from contracts.cases import CaseOpened
+from contracts.cases import (
+    CaseAssigned,
+    CaseCustomerLinked,
+    CaseOpened,
+    CasePriorityRaised,
+    CaseReplied,
+    CaseSlaBreached,
+    CaseSlaWarning,
+    CaseStatusChanged,
+    SatisfactionRecorded,
+)
 from contracts.customers import (
     CustomerErased,
     CustomerMerged,
@@ -20,7 +30,7 @@ from contracts.erp.products import ProductUpserted
 from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
 from contracts.leads import LeadCaptured, LeadConverted
 from contracts.ledger import PointsExpired, PointsIssued, PointsRedeemed, PointsReversed
-from contracts.loyalty import LoyaltyAccountOpened
+from contracts.loyalty import LoyaltyAccountOpened, TierChanged
 from contracts.opportunities import OpportunityLost, OpportunityWon
 
 
@@ -100,7 +110,7 @@ TOPICS: dict[str, Topic] = {
         Topic(
             "crm.loyalty.accounts.v1",
             key="account_id",
-            events=(LoyaltyAccountOpened,),
+            events=(LoyaltyAccountOpened, TierChanged),
             producer="loyalty",
             description="Loyalty accounts and their tiers.",
         ),
@@ -114,7 +124,17 @@ TOPICS: dict[str, Topic] = {
         Topic(
             "crm.cases.v1",
             key="case_id",
-            events=(CaseOpened,),
+            events=(
+                CaseOpened,
+                CaseAssigned,
+                CaseCustomerLinked,
+                CaseReplied,
+                CaseStatusChanged,
+                CasePriorityRaised,
+                CaseSlaWarning,
+                CaseSlaBreached,
+                SatisfactionRecorded,
+            ),
             producer="support",
             description="Support cases.",
         ),

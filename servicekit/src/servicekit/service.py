@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
@@ -40,6 +40,7 @@ class Runtime:
     translate: Translator
     handlers: Sequence[Handler] = ()
     views: ViewStore | None = None
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = ()  # e.g. domain timers
     producer: AIOKafkaProducer | None = None
     relay: Relay | None = None
     consumers: list[TrackedConsumer] = field(default_factory=list)
@@ -141,13 +142,16 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         logs.configure(settings.service_name, settings.log_level)
-        background = asyncio.create_task(runtime.connect(), name="kafka")
+        tasks = [asyncio.create_task(runtime.connect(), name="kafka")]
+        tasks += [asyncio.create_task(job()) for job in runtime.background]
         try:
             yield
         finally:
-            background.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await background
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await runtime.close()
 
     api = FastAPI(title=title, lifespan=lifespan, version="0.1.0")

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from servicekit.eventstore import ServiceApplication
-from support.domain.case import Case, CaseType, Channel, Priority
+from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
+from support.domain.errors import IllegalTransition
+from support.domain.policy_book import SlaPolicyBook
+from support.domain.sla import SlaPolicy, policy_for
+from support.domain.teams import Routing, Team
+
+OpenCasesOf = Callable[[list[str]], Mapping[str, int]]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Support(ServiceApplication):
@@ -22,7 +34,12 @@ class Support(ServiceApplication):
         subject: str,
         description: str,
         order_id: str | None = None,
+        tier: str | None = None,
+        open_cases_of: OpenCasesOf | None = None,
+        at: datetime | None = None,
     ) -> Case:
+        """Open a case under the SLA of its priority and the customer's tier, in the queue
+        of the team serving its channel."""
         request: dict[str, Any] = {
             "customer_id": customer_id,
             "channel": channel,
@@ -32,8 +49,129 @@ class Support(ServiceApplication):
             "description": description,
             "order_id": order_id,
         }
-        return self.create_once(Case, case_id, request)
+        if case_id in self.repository:
+            return self.create_once(Case, case_id, request)  # a retried command
+        case = Case(id=case_id, **request)
+        case.apply_sla(
+            policy_for(self.policies(), case.priority.value, tier).to_dict(), at or now()
+        )
+        team = self.team_for(case.channel.value)
+        if team is not None:
+            case.assign(
+                team.choose_agent(open_cases_of(team.agents) if open_cases_of else {}), team.name
+            )
+        self.save(case, team)
+        return case
 
     def case(self, case_id: UUID) -> Case:
         case: Case = self.repository.get(case_id)
         return case
+
+    def reply(self, case_id: UUID, author: str, body: str, by_customer: bool) -> Case:
+        case = self.case(case_id)
+        case.reply(author, body, now(), by_customer=by_customer)
+        self.save(case)
+        return case
+
+    def add_note(self, case_id: UUID, author: str, body: str) -> Case:
+        case = self.case(case_id)
+        case.add_note(author, body, now())
+        self.save(case)
+        return case
+
+    def assign(self, case_id: UUID, agent: str, team: str | None) -> Case:
+        case = self.case(case_id)
+        case.assign(agent, team)
+        self.save(case)
+        return case
+
+    def change_status(self, case_id: UUID, status: CaseStatus, reason: str | None) -> Case:
+        case = self.case(case_id)
+        case.change_status(status, now(), reason)
+        self.save(case)
+        return case
+
+    def link_customer(self, case_id: UUID, customer_id: str) -> Case:
+        case = self.case(case_id)
+        case.link_customer(customer_id)
+        self.save(case)
+        return case
+
+    def record_satisfaction(self, case_id: UUID, score: int, comment: str | None) -> Case:
+        case = self.case(case_id)
+        case.record_satisfaction(score, comment)
+        self.save(case)
+        return case
+
+    def watch_slas(self, case_ids: list[UUID], at: datetime | None = None) -> int:
+        """Warn and breach what is due; a breach escalates (priority up, to the team lead)."""
+        breaches = 0
+        for case_id in case_ids:
+            case = self.case(case_id)
+            breached = case.watch_sla(at or now())
+            if breached:
+                breaches += len(breached)
+                case.escalate(f"{breached[0].value} SLA breached")
+                team = self.team_named(case.team) if case.team else None
+                if team is not None and case.agent != team.lead:
+                    case.assign(team.lead, team.name)
+            self.save(case)
+        return breaches
+
+    # configuration
+
+    def policies(self) -> tuple[SlaPolicy, ...]:
+        if SlaPolicyBook.ID not in self.repository:
+            return SlaPolicyBook(id=SlaPolicyBook.ID).policies
+        book: SlaPolicyBook = self.repository.get(SlaPolicyBook.ID)
+        return book.policies
+
+    def set_policies(self, policies: list[SlaPolicy]) -> tuple[SlaPolicy, ...]:
+        if SlaPolicyBook.ID in self.repository:
+            book: SlaPolicyBook = self.repository.get(SlaPolicyBook.ID)
+        else:
+            book = SlaPolicyBook(id=SlaPolicyBook.ID)
+        book.set_policies(policies)
+        self.save(book)
+        return book.policies
+
+    def configure_team(
+        self, name: str, channels: list[str], agents: list[str], lead: str, strategy: str
+    ) -> Team:
+        team_id = Team.id_for(name)
+        if team_id in self.repository:
+            team: Team = self.repository.get(team_id)
+            team.reconfigure(channels, agents, lead, strategy)
+        else:
+            team = Team(
+                id=team_id,
+                name=name,
+                channels=channels,
+                agents=agents,
+                lead=lead,
+                strategy=strategy,
+            )
+        routing = self.routing()
+        routing.route(name, channels)
+        self.save(team, routing)
+        return team
+
+    def routing(self) -> Routing:
+        if Routing.ID in self.repository:
+            routing: Routing = self.repository.get(Routing.ID)
+            return routing
+        return Routing(id=Routing.ID)
+
+    def team_named(self, name: str) -> Team | None:
+        team_id = Team.id_for(name)
+        if team_id not in self.repository:
+            return None
+        team: Team = self.repository.get(team_id)
+        return team
+
+    def team_for(self, channel: str) -> Team | None:
+        name = self.routing().teams.get(channel)
+        return self.team_named(name) if name else None
+
+
+__all__ = ["IllegalTransition", "Support"]

@@ -12,18 +12,21 @@ from support.app import Support
 from support.settings import SupportSettings
 from support.views import metadata
 from support.views.projection import SupportViews
+from support.watcher import sla_watcher
 
 
 def build_runtime(settings: SupportSettings | None = None) -> Runtime:
     settings = settings or SupportSettings()
     app = Support(store_environment(settings))
     views = ViewStore(views_url(settings), metadata)
+    projection = SupportViews(views)
     return Runtime(
         settings=settings,
         app=app,
         translate=outbox.to_integration_event,
-        handlers=[SupportViews(views)],
+        handlers=[projection],
         views=views,
+        background=[sla_watcher(app, projection, settings.sla_watch_seconds)],
     )
 
 

@@ -90,6 +90,7 @@ class Case(Aggregate):
         TOPIC = "support:Case.Replied"
         author: str
         by_customer: bool
+        first_response: bool
         body: str
         at: datetime
 
@@ -125,8 +126,11 @@ class Case(Aggregate):
 
     class SatisfactionRecorded(Aggregate.Event):
         TOPIC = "support:Case.SatisfactionRecorded"
+        customer_id: str | None
+        case_type: str
         score: int
         comment: str | None
+        save_offer_requested: bool
 
     @event(Opened)
     def __init__(
@@ -244,7 +248,8 @@ class Case(Aggregate):
     def reply(self, author: str, body: str, at: datetime, by_customer: bool = False) -> None:
         """A public reply; the customer's answer resumes a pending case or reopens a recent one."""
         self._refuse_when_closed()
-        self._replied(author, by_customer, body, at)
+        first = not by_customer and self.first_response_at is None
+        self._replied(author, by_customer, first, body, at)
         if by_customer and self.status is CaseStatus.PENDING:
             self.change_status(CaseStatus.OPEN, at, "the customer answered")
         elif by_customer and self.status is CaseStatus.RESOLVED:
@@ -254,8 +259,10 @@ class Case(Aggregate):
             self.change_status(CaseStatus.OPEN, at, "first response")
 
     @event(Replied)
-    def _replied(self, author: str, by_customer: bool, body: str, at: datetime) -> None:
-        if not by_customer and self.first_response_at is None:
+    def _replied(
+        self, author: str, by_customer: bool, first_response: bool, body: str, at: datetime
+    ) -> None:
+        if first_response:
             self.first_response_at = at
         self.conversation.append(
             {"kind": "reply", "author": author, "by_customer": by_customer, "body": body, "at": at}
@@ -298,11 +305,21 @@ class Case(Aggregate):
             raise IllegalTransition("satisfaction was already recorded for this case")
         if not 1 <= score <= 5:
             raise ValueError("a satisfaction score is from 1 to 5")
-        self._satisfaction_recorded(score, comment)
-        return self.case_type is CaseType.COMPLAINT and score <= LOW_SCORE
+        save_offer = self.case_type is CaseType.COMPLAINT and score <= LOW_SCORE
+        self._satisfaction_recorded(
+            self.customer_id, self.case_type.value, score, comment, save_offer
+        )
+        return save_offer
 
     @event(SatisfactionRecorded)
-    def _satisfaction_recorded(self, score: int, comment: str | None) -> None:
+    def _satisfaction_recorded(
+        self,
+        customer_id: str | None,
+        case_type: str,
+        score: int,
+        comment: str | None,
+        save_offer_requested: bool,
+    ) -> None:
         self.satisfaction = score
         self.satisfaction_comment = comment
 

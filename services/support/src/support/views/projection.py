@@ -1,4 +1,4 @@
-"""Support's one consumer: customers and the ERP's orders and shipments."""
+"""Support's one consumer: customers, tiers, its own cases, the ERP's orders and shipments."""
 
 from __future__ import annotations
 
@@ -6,19 +6,49 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from contracts.cases import (
+    CaseAssigned,
+    CaseCustomerLinked,
+    CaseOpened,
+    CasePriorityRaised,
+    CaseReplied,
+    CaseSlaBreached,
+    CaseStatusChanged,
+    SatisfactionRecorded,
+)
 from contracts.customers import CustomerProfileChanged, CustomerRegistered
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
 from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
+from contracts.loyalty import LoyaltyAccountOpened, TierChanged
 from servicekit.consumer import Delivery
 from servicekit.handlers import Projection
-from support.views import ERP_CUSTOMER, ORDER, customers, orders, references
+from support.views import ERP_CUSTOMER, ORDER, cases, customers, orders, references
 
 
 class SupportViews(Projection):
-    topics = ("crm.customers.v1", "erp.orders.v1", "erp.shipments.v1")
+    topics = (
+        "crm.customers.v1",
+        "crm.loyalty.accounts.v1",
+        "crm.cases.v1",
+        "erp.orders.v1",
+        "erp.shipments.v1",
+    )
 
     def project(self, connection: Connection, delivery: Delivery) -> None:
         match delivery.event:
+            case LoyaltyAccountOpened() | TierChanged() as event:
+                cases.set_tier(connection, event.customer_id, event.tier)
+            case (
+                CaseOpened()
+                | CaseAssigned()
+                | CaseCustomerLinked()
+                | CaseReplied()
+                | CaseStatusChanged()
+                | CasePriorityRaised()
+                | CaseSlaBreached()
+                | SatisfactionRecorded()
+            ) as event:
+                cases.project(connection, event)
             case CustomerRegistered() as event:
                 customers.registered(connection, event)
                 if event.erp_customer_number:
@@ -62,3 +92,27 @@ class SupportViews(Projection):
     def order(self, order_id: str) -> dict[str, Any] | None:
         with self.store.reading() as connection:
             return orders.find(connection, order_id)
+
+    def tier(self, customer_id: str) -> str | None:
+        with self.store.reading() as connection:
+            return cases.tier_of(connection, customer_id)
+
+    def cases(self, **filters: Any) -> dict[str, Any]:
+        with self.store.reading() as connection:
+            return cases.listing(connection, **filters)
+
+    def open_cases_by_agent(self, agents: list[str]) -> dict[str, int]:
+        with self.store.reading() as connection:
+            return cases.open_cases_by_agent(connection, agents)
+
+    def unfinished_case_ids(self) -> list[str]:
+        with self.store.reading() as connection:
+            return cases.unfinished_case_ids(connection)
+
+    def sla_dashboard(self) -> dict[str, Any]:
+        with self.store.reading() as connection:
+            return cases.sla_dashboard(connection)
+
+    def performance(self, by: str) -> list[dict[str, Any]]:
+        with self.store.reading() as connection:
+            return cases.performance(connection, by)

@@ -1,0 +1,9 @@
+"""Support's HTTP routes, one module per concept."""
+
+from fastapi import APIRouter
+
+from support.api import cases, orders, sla, teams
+
+routes = APIRouter()
+for module in (cases, orders, sla, teams):
+    routes.include_router(module.routes)
