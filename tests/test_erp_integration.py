@@ -182,7 +182,7 @@ def test_a_malformed_erp_message_is_dead_lettered_and_the_next_one_is_applied(
                 probe.seek(tp, offset)
             headers: list[dict[str, str]] = []
             deadline = time.monotonic() + 60
-            while len(headers) < 3 and time.monotonic() < deadline:
+            while len(headers) < 4 and time.monotonic() < deadline:
                 for records in (await probe.getmany(timeout_ms=500)).values():
                     headers.extend(
                         {k: v.decode() for k, v in r.headers}
@@ -197,6 +197,7 @@ def test_a_malformed_erp_message_is_dead_lettered_and_the_next_one_is_applied(
 
     assert {h["dlq.consumer"] for h in dead} == {
         "crm-acquisition-inbox",
+        "crm-loyalty-inbox",
         "crm-support-views",
         "crm-analytics-views",
     }

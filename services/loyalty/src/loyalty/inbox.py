@@ -1,30 +1,184 @@
-"""What loyalty does with the messages it consumes."""
+"""What loyalty does with the messages it consumes.
+
+Every effect of a message (accounts opened, orders parked or earned, points
+issued, reversed or expired, tiers changed) is saved with the message's
+tracking record in one transaction: a redelivered message has no second effect.
+Intake is also idempotent by business key, for an ERP that sends the same
+order again under a new message id: an order id is received once, a payment
+or cancellation moves an order once, a return is keyed by its time and lines.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.domain import MutableOrImmutableAggregate
+from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 
-from contracts.customers import CustomerRegistered
+from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
 from loyalty.app import Loyalty
 from loyalty.domain.account import LoyaltyAccount
+from loyalty.domain.ledger import OrderedLine
+from loyalty.domain.routing import ErpCustomer, LoyaltyOrder
 from servicekit.consumer import Delivery
 from servicekit.handlers import Inbox
 
+A = TypeVar("A", bound=Aggregate)
+FollowUp = OrderPaid | OrderCancelled | OrderReturned
+FOLLOW_UPS: dict[str, type[FollowUp]] = {
+    kind.event_type: kind for kind in (OrderPaid, OrderCancelled, OrderReturned)
+}
+SENT_AT = "_sent_at"  # kept beside a parked follow-up: contracts ignore unknown fields
+
 
 class LoyaltyInbox(Inbox):
-    """Every new customer gets a loyalty account, once."""
+    """Accounts for new customers; points for their ERP orders."""
 
-    topics = ("crm.customers.v1",)
+    topics = ("crm.customers.v1", "erp.orders.v1")
     app: Loyalty
 
     def decide(
         self, delivery: Delivery, changed: dict[UUID, MutableOrImmutableAggregate[UUID]]
     ) -> Iterable[MutableOrImmutableAggregate[UUID]]:
-        event = delivery.event
-        if isinstance(event, CustomerRegistered):
-            account_id = LoyaltyAccount.create_id(event.customer_id)
-            if account_id not in changed and not self.app.has_account(event.customer_id):
-                yield LoyaltyAccount(customer_id=event.customer_id)
+        work = _Work(self.app, changed)
+        match delivery.event:
+            case CustomerRegistered() as registered:
+                work.account(registered.customer_id)
+                if registered.erp_customer_number:
+                    self._learn(work, registered.erp_customer_number, registered.customer_id)
+            case CustomerProfileChanged() as changed_profile if changed_profile.erp_customer_number:
+                self._learn(work, changed_profile.erp_customer_number, changed_profile.customer_id)
+            case OrderPlaced() as placed:
+                self._placed(work, placed)
+            case OrderPaid() | OrderCancelled() | OrderReturned() as follow_up:
+                self._followed_up(work, follow_up, delivery.envelope.time)
+        return work.touched.values()
+
+    def _placed(self, work: _Work, placed: OrderPlaced) -> None:
+        if work.get(LoyaltyOrder, LoyaltyOrder.create_id(placed.order_id)) is not None:
+            return  # the same order again, under a new message id: it earned already
+        if placed.customer_id and placed.erp_customer_number:
+            self._learn(work, placed.erp_customer_number, placed.customer_id)
+        customer_id = placed.customer_id or self._customer_of(work, placed.erp_customer_number)
+        work.touch(
+            LoyaltyOrder(
+                order_id=placed.order_id,
+                customer_id=customer_id,
+                erp_customer_number=placed.erp_customer_number,
+                placement=placed.model_dump(mode="json"),
+            )
+        )
+        if customer_id is not None:
+            self._earn(work, customer_id, placed)
+            return
+        number = str(placed.erp_customer_number)
+        waiting = work.get(ErpCustomer, ErpCustomer.create_id(number)) or ErpCustomer(
+            erp_customer_number=number
+        )
+        waiting.park(placed.order_id)
+        work.touch(waiting)
+
+    def _followed_up(self, work: _Work, follow_up: FollowUp, sent_at: datetime) -> None:
+        order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(follow_up.order_id))
+        if order is None:
+            return  # placed before the programme began: it earned nothing to move
+        if order.customer_id is None:
+            data = {**follow_up.model_dump(mode="json"), SENT_AT: sent_at.isoformat()}
+            order.park_follow_up(follow_up.event_type, data)
+            work.touch(order)
+            return
+        self._follow(work, order.customer_id, follow_up, sent_at)
+
+    def _learn(self, work: _Work, erp_customer_number: str, customer_id: str) -> None:
+        """An ERP number names a customer: the orders that waited for it earn now."""
+        number = work.get(ErpCustomer, ErpCustomer.create_id(erp_customer_number))
+        if number is None:
+            number = ErpCustomer(erp_customer_number=erp_customer_number)
+        released = number.link(customer_id)
+        work.touch(number)
+        for order_id in released:
+            order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(order_id))
+            if order is None or order.customer_id is not None:
+                continue
+            placement, follow_ups = order.resolve(customer_id)
+            work.touch(order)
+            self._earn(work, customer_id, OrderPlaced.model_validate(placement))
+            for event_type, data in follow_ups:
+                follow_up = FOLLOW_UPS[event_type].model_validate(data)
+                sent_at = datetime.fromisoformat(data[SENT_AT])
+                self._follow(work, customer_id, follow_up, sent_at)
+
+    def _customer_of(self, work: _Work, erp_customer_number: str | None) -> str | None:
+        if erp_customer_number is None:
+            return None
+        number = work.get(ErpCustomer, ErpCustomer.create_id(erp_customer_number))
+        return None if number is None else number.customer_id
+
+    def _earn(self, work: _Work, customer_id: str, placed: OrderPlaced) -> None:
+        account = work.account(customer_id)
+        rules = self.app.programme_rules()
+        account.expire_due(placed.placed_at, rules)
+        lines = [
+            OrderedLine(line.sku, line.category, line.quantity, line.unit_price)
+            for line in placed.lines
+        ]
+        account.record_order(placed.order_id, placed.placed_at, placed.currency, lines, rules)
+
+    def _follow(
+        self, work: _Work, customer_id: str, follow_up: FollowUp, sent_at: datetime
+    ) -> None:
+        account = work.account(customer_id)
+        rules = self.app.programme_rules()
+        match follow_up:
+            case OrderPaid():
+                account.expire_due(follow_up.paid_at, rules)
+                account.pay_order(follow_up.order_id, follow_up.paid_at, rules)
+            case OrderCancelled():
+                at = follow_up.cancelled_at or sent_at
+                account.expire_due(at, rules)
+                account.cancel_order(follow_up.order_id, at, rules)
+            case OrderReturned():
+                account.expire_due(follow_up.returned_at, rules)
+                account.return_lines(
+                    follow_up.order_id,
+                    return_key(follow_up),
+                    [(line.sku, line.quantity) for line in follow_up.lines],
+                    follow_up.returned_at,
+                    rules,
+                )
+
+
+def return_key(returned: OrderReturned) -> str:
+    """A return is known by when it happened and what came back: the same return
+    sent again (under any message id) is recognised and applied once."""
+    lines = ",".join(f"{line.sku}x{line.quantity}" for line in returned.lines)
+    return f"{returned.returned_at.isoformat()}|{lines}"
+
+
+class _Work:
+    """The aggregates one message reads and changes, on top of the batch's earlier changes."""
+
+    def __init__(self, app: Loyalty, changed: dict[UUID, MutableOrImmutableAggregate[UUID]]):
+        self.app = app
+        self.changed = changed
+        self.touched: dict[UUID, MutableOrImmutableAggregate[UUID]] = {}
+
+    def get(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        known = self.touched.get(aggregate_id) or self.changed.get(aggregate_id)
+        if known is None and aggregate_id in self.app.repository:
+            known = self.app.repository.get(aggregate_id)
+        return known if isinstance(known, kind) else None
+
+    def touch(self, aggregate: MutableOrImmutableAggregate[UUID]) -> None:
+        self.touched[aggregate.id] = aggregate
+
+    def account(self, customer_id: str) -> LoyaltyAccount:
+        """The customer's account; an order may arrive before the registration does."""
+        account = self.get(LoyaltyAccount, LoyaltyAccount.create_id(customer_id))
+        if account is None:
+            account = LoyaltyAccount(customer_id=customer_id)
+        self.touch(account)
+        return account

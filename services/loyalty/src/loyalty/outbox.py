@@ -1,4 +1,11 @@
-"""Which domain events loyalty publishes, and in which contract shape."""
+"""Which domain events loyalty publishes, and in which contract shape.
+
+Every movement of the points balance goes to ``crm.loyalty.ledger.v1`` with
+its monetary value (decided with the movement, so a later change of the cost
+per point never rewrites what the ERP booked); tier changes go to
+``crm.loyalty.accounts.v1``. Movements of no points (a reversal wholly owed
+or written off) change no balance and are not published.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +14,62 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from contracts import IntegrationEvent
-from contracts.loyalty import LoyaltyAccountOpened
+from contracts.ledger import PointsExpired, PointsIssued, PointsReversed
+from contracts.loyalty import LoyaltyAccountOpened, TierChanged
 from loyalty.domain.account import LoyaltyAccount, Tier
 
 
 def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+    account_id = str(event.originator_id)
     if isinstance(event, LoyaltyAccount.Opened):
         return LoyaltyAccountOpened(
-            account_id=str(event.originator_id),
+            account_id=account_id,
             customer_id=event.customer_id,
             tier=Tier.STANDARD.value,
             points_balance=0,
             opened_at=event.timestamp,
+        )
+    if isinstance(event, LoyaltyAccount.PointsIssued):
+        return PointsIssued(
+            account_id=account_id,
+            customer_id=event.customer_id,
+            points=event.points,
+            monetary_value=event.monetary_value,
+            currency=event.currency,
+            balance_after=event.balance_after,
+            occurred_at=event.occurred_at,
+            order_id=event.order_id,
+            reason=event.reason,
+        )
+    if isinstance(event, LoyaltyAccount.PointsReversed) and event.points > 0:
+        return PointsReversed(
+            account_id=account_id,
+            customer_id=event.customer_id,
+            points=event.points,
+            monetary_value=event.monetary_value,
+            currency=event.currency,
+            balance_after=event.balance_after,
+            occurred_at=event.occurred_at,
+            order_id=event.order_id,
+            reason=event.reason,
+        )
+    if isinstance(event, LoyaltyAccount.PointsExpired):
+        return PointsExpired(
+            account_id=account_id,
+            customer_id=event.customer_id,
+            points=event.points,
+            monetary_value=event.monetary_value,
+            currency=event.currency,
+            balance_after=event.balance_after,
+            occurred_at=event.occurred_at,
+        )
+    if isinstance(event, LoyaltyAccount.TierChanged):
+        return TierChanged(
+            account_id=account_id,
+            customer_id=event.customer_id,
+            tier=event.tier,
+            previous_tier=event.previous_tier,
+            qualifying_purchases=event.qualifying_purchases,
+            changed_at=event.occurred_at,
         )
     return None

@@ -1,0 +1,115 @@
+"""The value objects of an account's ledger: lots, earned orders and statement lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from loyalty.domain.tiers import Purchase
+
+
+class InsufficientPoints(Exception):
+    """The account holds fewer available points than the command needs."""
+
+
+@dataclass
+class Lot:
+    """Points earned together, consumed oldest first, expiring together."""
+
+    lot_id: str
+    points: int
+    remaining: int
+    earned_at: datetime
+    expires_at: datetime | None
+    order_id: str | None
+    expired: int = 0  # of this lot, still not written off by a later return
+
+
+@dataclass(frozen=True)
+class OrderedLine:
+    """A line as the ERP ordered it."""
+
+    sku: str
+    category: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass
+class EarnedLine:
+    """What one order line earned, and how much of it was given back."""
+
+    line_no: int
+    sku: str
+    category: str
+    quantity: int
+    unit_price: Decimal
+    points: int
+    returned: int = 0
+    taken_back: int = 0
+
+    def kept_if_returned(self, returned: int) -> int:
+        """Points the line keeps with ``returned`` units given back: nothing when all are."""
+        return self.points * (self.quantity - returned) // self.quantity
+
+    @property
+    def kept(self) -> int:
+        return self.points - self.taken_back
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"  # points wait for the payment
+    AVAILABLE = "available"  # points were issued
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class EarnedOrder:
+    order_id: str
+    placed_at: datetime
+    currency: str
+    lines: list[EarnedLine]
+    status: OrderStatus
+    returns: set[str] = field(default_factory=set)
+
+    @property
+    def kept_points(self) -> int:
+        return sum(line.kept for line in self.lines)
+
+    @property
+    def earned_points(self) -> int:
+        return sum(line.points for line in self.lines)
+
+    @property
+    def purchase(self) -> Purchase:
+        """What the order counts towards the tier: nothing once cancelled, net of returns."""
+        if self.status is OrderStatus.CANCELLED:
+            return Purchase(self.placed_at, Decimal(0))
+        amount = sum(
+            ((line.quantity - line.returned) * line.unit_price for line in self.lines), Decimal(0)
+        )
+        return Purchase(self.placed_at, amount)
+
+
+class MovementKind(StrEnum):
+    ISSUED = "issued"
+    REVERSED = "reversed"
+    REDEEMED = "redeemed"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One line of the customer's statement."""
+
+    sequence: int
+    kind: MovementKind
+    points: int  # signed: what the movement did to the balance
+    balance_after: int
+    occurred_at: datetime
+    reason: str
+    order_id: str | None
+    reference: str | None
+    actor: str | None
