@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar
 
-from pydantic import EmailStr
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from contracts.envelope import IntegrationEvent
 
@@ -58,3 +58,25 @@ class CustomerErased(IntegrationEvent):
 
     customer_id: str
     erased_at: datetime
+
+
+class Consent(BaseModel):
+    """Whether the customer may be contacted over a channel for a purpose, and who said so."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    channel: str = Field(description="email, sms, phone, post, push...")
+    purpose: str = Field(description="marketing, newsletter, surveys, profiling...")
+    granted: bool
+    source: str = Field(description="where the customer gave or withdrew it: web_form, store...")
+    given_at: datetime
+
+
+class ConsentsChanged(IntegrationEvent):
+    """The customer's consents after the change, every channel and purpose."""
+
+    event_type: ClassVar[str] = "ConsentsChanged"
+
+    customer_id: str
+    consents: list[Consent] = Field(default_factory=list)
+    changed_at: datetime

@@ -18,6 +18,7 @@ from contracts.cases import (
     SatisfactionRecorded,
 )
 from contracts.customers import (
+    ConsentsChanged,
     CustomerErased,
     CustomerMerged,
     CustomerProfileChanged,
@@ -28,9 +29,20 @@ from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderRe
 from contracts.erp.payments import PaymentOverdue, PaymentReceived
 from contracts.erp.products import ProductUpserted
 from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
-from contracts.leads import LeadCaptured, LeadConverted
+from contracts.leads import (
+    LeadAssigned,
+    LeadCaptured,
+    LeadContacted,
+    LeadConverted,
+    LeadDisqualified,
+    LeadDuplicatesFlagged,
+    LeadMerged,
+    LeadQualified,
+    LeadScored,
+)
 from contracts.ledger import PointsExpired, PointsIssued, PointsRedeemed, PointsReversed
 from contracts.loyalty import LoyaltyAccountOpened, TierChanged
+from contracts.notifications import NotificationRequested
 from contracts.opportunities import OpportunityLost, OpportunityWon
 
 
@@ -89,14 +101,30 @@ TOPICS: dict[str, Topic] = {
         Topic(
             "crm.customers.v1",
             key="customer_id",
-            events=(CustomerRegistered, CustomerProfileChanged, CustomerMerged, CustomerErased),
+            events=(
+                CustomerRegistered,
+                CustomerProfileChanged,
+                CustomerMerged,
+                CustomerErased,
+                ConsentsChanged,
+            ),
             producer="acquisition",
             description="The customer master record, for the ERP and every service.",
         ),
         Topic(
             "crm.leads.v1",
             key="lead_id",
-            events=(LeadCaptured, LeadConverted),
+            events=(
+                LeadCaptured,
+                LeadConverted,
+                LeadContacted,
+                LeadQualified,
+                LeadDisqualified,
+                LeadAssigned,
+                LeadScored,
+                LeadDuplicatesFlagged,
+                LeadMerged,
+            ),
             producer="acquisition",
             description="Leads captured and converted, for analytics.",
         ),
@@ -137,6 +165,13 @@ TOPICS: dict[str, Topic] = {
             ),
             producer="support",
             description="Support cases.",
+        ),
+        Topic(
+            "crm.notifications.v1",
+            key="notification_id",
+            events=(NotificationRequested,),
+            producer="support",
+            description="What to tell a customer and why; a messaging system delivers it.",
         ),
     )
 }

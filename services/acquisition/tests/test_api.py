@@ -50,10 +50,10 @@ def test_capturing_a_lead_answers_with_its_id_and_version(client: TestClient) ->
     assert response.status_code == 201
     lead = response.json()
     assert lead["status"] == "new"
-    assert lead["version"] == 1
+    assert lead["version"] == 2  # captured, then scored, in one atomic save
     assert lead["email"] == "ADA@example.com"
     assert response.headers["Location"] == f"/leads/{lead['lead_id']}"
-    assert response.headers["ETag"] == '"1"'
+    assert response.headers["ETag"] == '"2"'
     assert client.get(f"/leads/{lead['lead_id']}", headers=SALES).json() == lead
 
 
@@ -162,7 +162,7 @@ def test_a_lead_captured_again_with_the_same_idempotency_key_is_captured_once(
 
     assert first.status_code == retry.status_code == 201
     assert retry.json() == first.json()
-    assert stored_events(client) == 1
+    assert stored_events(client) == 2  # captured and scored, once
 
 
 def test_an_idempotency_key_reused_for_another_request_is_refused(client: TestClient) -> None:
@@ -176,7 +176,7 @@ def test_an_idempotency_key_reused_for_another_request_is_refused(client: TestCl
 
     assert response.status_code == 422
     assert "first_name" in response.json()["detail"]
-    assert stored_events(client) == 1
+    assert stored_events(client) == 2  # the first capture only
 
 
 def test_a_conversion_retried_with_its_idempotency_key_answers_the_same_customer(
@@ -200,7 +200,7 @@ def test_a_conversion_decided_on_a_stale_read_is_a_conflict(client: TestClient) 
     convert = f"/leads/{lead['lead_id']}/convert"
 
     stale = client.post(convert, headers={**SALES, "If-Match": '"7"'})
-    fresh = client.post(convert, headers={**SALES, "If-Match": '"1"'})
+    fresh = client.post(convert, headers={**SALES, "If-Match": f'"{lead["version"]}"'})
 
     assert stale.status_code == 409
     assert stale.json()["title"] == "Stale version"

@@ -32,12 +32,13 @@ CONSUMERS: Mapping[str, tuple[str, ...]] = {
     "erp.payments.v1": ("loyalty", "analytics"),
     "erp.shipments.v1": ("support", "analytics"),
     "erp.products.v1": ("loyalty", "analytics"),
-    "crm.customers.v1": ("erp", "loyalty", "support", "analytics"),
-    "crm.leads.v1": ("analytics",),
+    "crm.customers.v1": ("erp", "acquisition", "loyalty", "support", "analytics"),
+    "crm.leads.v1": ("acquisition", "analytics"),
     "crm.opportunities.v1": ("erp", "analytics"),
     "crm.loyalty.accounts.v1": ("support", "analytics"),
     "crm.loyalty.ledger.v1": ("erp", "analytics"),
-    "crm.cases.v1": ("analytics",),
+    "crm.cases.v1": ("support", "analytics"),
+    "crm.notifications.v1": ("messaging", "analytics"),
 }
 """Which services consume each topic (from the architecture's table of services)."""
 

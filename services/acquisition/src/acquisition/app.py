@@ -2,20 +2,88 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.utils import get_topic
 
+from acquisition.domain.assignment import AssignmentRules, Rotation
+from acquisition.domain.contact import normalize_email, normalize_phone, region_of_phone
 from acquisition.domain.customer import Customer
-from acquisition.domain.lead import Lead, LeadSource
+from acquisition.domain.duplicates import ContactCard, find_duplicates
+from acquisition.domain.errors import IllegalTransition
+from acquisition.domain.lead import DisqualificationReason, Lead, LeadSource
+from acquisition.domain.opportunity import LossReason, Opportunity, Pipelines
+from acquisition.domain.scoring import ScoringRules
 from servicekit.eventstore import ServiceApplication
+from servicekit.idempotency import ensure_same_request
 from servicekit.preconditions import check_version
+
+
+class ContactDirectory(Protocol):
+    """Leads and customers that may be the same person as ``card`` (a read model)."""
+
+    def look_alikes(self, card: ContactCard) -> Sequence[ContactCard]: ...
+
+
+class NoDirectory:
+    def look_alikes(self, card: ContactCard) -> Sequence[ContactCard]:
+        return ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How this company works its leads: configured in settings, applied by the domain."""
+
+    default_phone_region: str = "US"
+    scoring: ScoringRules = field(default_factory=ScoringRules)
+    assignment: AssignmentRules = field(default_factory=AssignmentRules)
+    pipelines: Pipelines = field(default_factory=Pipelines)
+
+
+@dataclass(frozen=True)
+class OpportunityDraft:
+    title: str
+    amount: Decimal
+    currency: str
+    owner: str | None = None
+    pipeline: str | None = None
+    stage: str | None = None
+    expected_close: date | None = None
 
 
 class Acquisition(ServiceApplication):
     name = "acquisition"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        policy: Policy | None = None,
+        directory: ContactDirectory | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.policy = policy or Policy()
+        self.directory: ContactDirectory = directory or NoDirectory()
+
+    def _decide(
+        self,
+        aggregate: MutableOrImmutableAggregate[UUID],
+        expected_version: int | None,
+        decision: Callable[[], bool],
+    ) -> bool:
+        """Apply ``decision``; a change must have been decided on the current version."""
+        before = aggregate.version
+        if not decision():
+            return False
+        check_version(before, expected_version)
+        return True
+
+    # leads
 
     def capture_lead(
         self,
@@ -27,30 +95,151 @@ class Acquisition(ServiceApplication):
         company: str | None,
         source: LeadSource,
         campaign_id: str | None = None,
+        country: str | None = None,
     ) -> Lead:
+        """Capture with clean contact data, then score, flag look-alikes and assign, atomically."""
+        phone = normalize_phone(phone, self.policy.default_phone_region)
         request: dict[str, Any] = {
-            "first_name": first_name,
-            "last_name": last_name,
-            "email": email,
+            "first_name": first_name.strip(),
+            "last_name": last_name.strip(),
+            "email": normalize_email(email),
             "phone": phone,
-            "company": company,
+            "company": company.strip() if company else None,
             "source": source,
             "campaign_id": campaign_id,
+            "country": (country or region_of_phone(phone) or "").upper() or None,
         }
-        return self.create_once(Lead, lead_id, request)
+        if lead_id in self.repository:
+            existing = self.lead(lead_id)
+            ensure_same_request(existing, request)
+            return existing
+        lead = Lead(id=lead_id, **request)
+        lead.rescore(self.policy.scoring)
+        lead.flag_duplicates(find_duplicates(lead.card, self.directory.look_alikes(lead.card)))
+        rotation = self._assign_by_rules(lead)
+        self.save(lead, *([rotation] if rotation else []))
+        return lead
+
+    def _assign_by_rules(self, lead: Lead, request_id: str | None = None) -> Rotation | None:
+        chosen = self.policy.assignment.team_for(lead.country, lead.source.value)
+        if chosen is None:
+            return None
+        team, rule = chosen
+        rotation = self._rotation(team)
+        owner = rotation.next_member(self.policy.assignment.teams[team])
+        lead.assign(owner, team, f"round-robin in {team} by {rule}", request_id)
+        return rotation
+
+    def _rotation(self, team: str) -> Rotation:
+        rotation_id = Rotation.create_id(team)
+        if rotation_id in self.repository:
+            rotation: Rotation = self.repository.get(rotation_id)
+            return rotation
+        return Rotation(team=team)
 
     def lead(self, lead_id: UUID) -> Lead:
         lead: Lead = self.repository.get(lead_id)
         return lead
 
+    def contact_lead(
+        self,
+        lead_id: UUID,
+        channel: str,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Lead:
+        lead = self.lead(lead_id)
+        if self._decide(lead, expected_version, lambda: lead.contact(channel, request_id)):
+            self.save(lead)
+        return lead
+
+    def qualify_lead(
+        self,
+        lead_id: UUID,
+        note: str | None = None,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Lead:
+        lead = self.lead(lead_id)
+        if self._decide(lead, expected_version, lambda: lead.qualify(note, request_id)):
+            self.save(lead)
+        return lead
+
+    def disqualify_lead(
+        self,
+        lead_id: UUID,
+        reason: DisqualificationReason,
+        note: str | None = None,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Lead:
+        lead = self.lead(lead_id)
+        if self._decide(lead, expected_version, lambda: lead.disqualify(reason, note, request_id)):
+            self.save(lead)
+        return lead
+
+    def assign_lead(
+        self,
+        lead_id: UUID,
+        owner: str | None,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Lead:
+        """To ``owner`` (manual reassignment), or by the assignment rules when None."""
+        lead = self.lead(lead_id)
+        rotations: list[Rotation] = []
+
+        def decide() -> bool:
+            if owner is not None:
+                return lead.assign(owner, None, "manual", request_id)
+            rotation = self._assign_by_rules(lead, request_id)
+            if rotation is None:
+                raise IllegalTransition("no assignment rule names a team with members")
+            rotations.append(rotation)
+            return True
+
+        if self._decide(lead, expected_version, decide):
+            self.save(lead, *rotations)
+        return lead
+
+    def record_engagement(self, lead_id: UUID, kind: str, channel: str) -> Lead:
+        """An activity with the lead: it is contacted by now and its score may move."""
+        lead = self.lead(lead_id)
+        lead.engage(kind)
+        lead.contact(channel)
+        lead.rescore(self.policy.scoring)
+        self.save(lead)
+        return lead
+
+    def merge_leads(
+        self,
+        survivor_id: UUID,
+        duplicate_id: UUID,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Lead:
+        survivor = self.lead(survivor_id)
+        duplicate = self.lead(duplicate_id)
+        if self._decide(survivor, expected_version, lambda: survivor.absorb(duplicate, request_id)):
+            duplicate.merge_into(survivor.id)
+            survivor.rescore(self.policy.scoring)
+            self.save(survivor, duplicate)
+        return survivor
+
     def convert_lead(
-        self, lead_id: UUID, request_id: str | None = None, expected_version: int | None = None
-    ) -> Customer:
+        self,
+        lead_id: UUID,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+        open_opportunity: OpportunityDraft | None = None,
+    ) -> tuple[Customer, Opportunity | None]:
+        """The lead becomes a customer (and a deal when asked); a retry finds both again."""
         lead = self.lead(lead_id)
         customer_id = Customer.id_for_lead(lead.id)
-        if not lead.convert(customer_id, request_id):
-            return self.customer(customer_id)
-        check_version(lead.version - 1, expected_version)  # the version the client decided on
+        opportunity_id = Opportunity.id_for_lead(lead.id)
+        if not self._decide(lead, expected_version, lambda: lead.convert(customer_id, request_id)):
+            opened = self.opportunity(opportunity_id) if opportunity_id in self.repository else None
+            return self.customer(customer_id), opened
         customer = Customer(
             id=customer_id,
             first_name=lead.first_name,
@@ -63,8 +252,26 @@ class Acquisition(ServiceApplication):
             lead_id=lead.id,
             campaign_id=lead.campaign_id,
         )
-        self.save(lead, customer)
-        return customer
+        opportunity = None
+        if open_opportunity is not None:
+            draft = open_opportunity
+            opportunity = Opportunity.open(
+                opportunity_id,
+                self.policy.pipelines.get(draft.pipeline),
+                title=draft.title,
+                amount=draft.amount,
+                currency=draft.currency,
+                owner=draft.owner or lead.owner or "unassigned",
+                customer_id=customer_id,
+                lead_id=lead.id,
+                stage=draft.stage,
+                expected_close=draft.expected_close,
+                campaign_id=lead.campaign_id,
+            )
+        self.save(lead, customer, *([opportunity] if opportunity else []))
+        return customer, opportunity
+
+    # customers
 
     def register_customer(
         self,
@@ -81,8 +288,8 @@ class Acquisition(ServiceApplication):
         request: dict[str, Any] = {
             "first_name": first_name,
             "last_name": last_name,
-            "email": email,
-            "phone": phone,
+            "email": normalize_email(email),
+            "phone": normalize_phone(phone, self.policy.default_phone_region),
             "company": company,
             "birthday": birthday,
             "source": source,
@@ -107,3 +314,74 @@ class Acquisition(ServiceApplication):
             ids.update((notification.originator_id, None) for notification in batch)  # type: ignore[misc]
             start = batch[-1].id
         return [self.customer(customer_id) for customer_id in ids]
+
+    # opportunities
+
+    def open_opportunity(
+        self, opportunity_id: UUID, customer_id: UUID, draft: OpportunityDraft, owner: str
+    ) -> Opportunity:
+        request: dict[str, Any] = {
+            "title": draft.title,
+            "customer_id": customer_id,
+            "amount": draft.amount,
+            "currency": draft.currency,
+        }
+        if opportunity_id in self.repository:
+            existing = self.opportunity(opportunity_id)
+            ensure_same_request(existing, request)
+            return existing
+        self.customer(customer_id)  # 404 for a customer the CRM does not know
+        opportunity = Opportunity.open(
+            opportunity_id,
+            self.policy.pipelines.get(draft.pipeline),
+            title=draft.title,
+            amount=draft.amount,
+            currency=draft.currency,
+            owner=draft.owner or owner,
+            customer_id=customer_id,
+            stage=draft.stage,
+            expected_close=draft.expected_close,
+        )
+        self.save(opportunity)
+        return opportunity
+
+    def opportunity(self, opportunity_id: UUID) -> Opportunity:
+        opportunity: Opportunity = self.repository.get(opportunity_id)
+        return opportunity
+
+    def move_opportunity(
+        self,
+        opportunity_id: UUID,
+        stage: str,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Opportunity:
+        deal = self.opportunity(opportunity_id)
+        pipeline = self.policy.pipelines.get(deal.pipeline)
+        if self._decide(deal, expected_version, lambda: deal.move_to(pipeline, stage, request_id)):
+            self.save(deal)
+        return deal
+
+    def win_opportunity(
+        self,
+        opportunity_id: UUID,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Opportunity:
+        deal = self.opportunity(opportunity_id)
+        if self._decide(deal, expected_version, lambda: deal.win(request_id)):
+            self.save(deal)
+        return deal
+
+    def lose_opportunity(
+        self,
+        opportunity_id: UUID,
+        reason: LossReason,
+        note: str | None = None,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Opportunity:
+        deal = self.opportunity(opportunity_id)
+        if self._decide(deal, expected_version, lambda: deal.lose(reason, note, request_id)):
+            self.save(deal)
+        return deal

@@ -8,12 +8,43 @@ from eventsourcing.domain import DomainEventProtocol
 
 from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead
+from acquisition.domain.opportunity import Opportunity
 from contracts import IntegrationEvent
 from contracts.customers import CustomerProfileChanged, CustomerRegistered
-from contracts.leads import LeadCaptured, LeadConverted
+from contracts.leads import (
+    LeadAssigned,
+    LeadCaptured,
+    LeadContacted,
+    LeadConverted,
+    LeadDisqualified,
+    LeadDuplicatesFlagged,
+    LeadMerged,
+    LeadQualified,
+    LeadScored,
+    PossibleDuplicate,
+    ScoreReason,
+)
+from contracts.opportunities import OpportunityLost, OpportunityWon
 
 
 def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+    lead_event = _lead_lifecycle(event)
+    if lead_event is not None:
+        return lead_event
+    if isinstance(event, Opportunity.Won):
+        return OpportunityWon(
+            opportunity_id=str(event.originator_id),
+            customer_id=str(event.customer_id),
+            title=event.title,
+            amount=event.amount,
+            currency=event.currency,
+            owner=event.owner,
+            won_at=event.timestamp,
+        )
+    if isinstance(event, Opportunity.Lost):
+        return OpportunityLost(
+            opportunity_id=str(event.originator_id), reason=event.reason, lost_at=event.timestamp
+        )
     if isinstance(event, Lead.Captured):
         return LeadCaptured(
             lead_id=str(event.originator_id),
@@ -54,5 +85,43 @@ def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent |
             customer_id=str(event.originator_id),
             erp_customer_number=event.erp_customer_number,
             changed_at=event.timestamp,
+        )
+    return None
+
+
+def _lead_lifecycle(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+    lead_id = str(event.originator_id)
+    if isinstance(event, Lead.Contacted):
+        return LeadContacted(lead_id=lead_id, channel=event.channel, contacted_at=event.timestamp)
+    if isinstance(event, Lead.Qualified):
+        return LeadQualified(lead_id=lead_id, note=event.note, qualified_at=event.timestamp)
+    if isinstance(event, Lead.Disqualified):
+        return LeadDisqualified(
+            lead_id=lead_id, reason=event.reason, note=event.note, disqualified_at=event.timestamp
+        )
+    if isinstance(event, Lead.Assigned):
+        return LeadAssigned(
+            lead_id=lead_id,
+            owner=event.owner,
+            team=event.team,
+            rule=event.rule,
+            assigned_at=event.timestamp,
+        )
+    if isinstance(event, Lead.Scored):
+        return LeadScored(
+            lead_id=lead_id,
+            score=event.score,
+            reasons=[ScoreReason(**reason) for reason in event.reasons],
+            scored_at=event.timestamp,
+        )
+    if isinstance(event, Lead.DuplicatesFlagged):
+        return LeadDuplicatesFlagged(
+            lead_id=lead_id,
+            duplicates=[PossibleDuplicate(**duplicate) for duplicate in event.duplicates],
+            flagged_at=event.timestamp,
+        )
+    if isinstance(event, Lead.MergedInto):
+        return LeadMerged(
+            lead_id=lead_id, survivor_lead_id=str(event.survivor_id), merged_at=event.timestamp
         )
     return None

@@ -1,7 +1,10 @@
 """Acquisition's settings: ACQUISITION_* variables, plus the shared ones."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from acquisition.domain.assignment import AssignmentRules
+from acquisition.domain.scoring import ScoringRules
 from servicekit.settings import ServiceSettings
 
 
@@ -12,3 +15,35 @@ class AcquisitionSettings(ServiceSettings):
 
     service_name: str = "acquisition"
     port: int = 8001
+    default_phone_region: str = Field(
+        default="US", description="ISO country a phone number without +prefix is read in"
+    )
+    teams: dict[str, list[str]] = Field(
+        default_factory=dict, description='JSON: {"inside-sales": ["al", "bo"]}'
+    )
+    assign_by_territory: dict[str, str] = Field(
+        default_factory=dict, description='JSON: ISO country to team, {"DE": "dach"}'
+    )
+    assign_by_source: dict[str, str] = Field(
+        default_factory=dict, description='JSON: lead source to team, {"partner": "channel"}'
+    )
+    default_team: str | None = None
+    score_by_source: dict[str, int] | None = None
+    score_per_field: dict[str, int] | None = None
+    score_per_engagement: dict[str, int] | None = None
+
+    def assignment_rules(self) -> AssignmentRules:
+        return AssignmentRules(
+            teams=self.teams,
+            by_territory=self.assign_by_territory,
+            by_source=self.assign_by_source,
+            default_team=self.default_team,
+        )
+
+    def scoring_rules(self) -> ScoringRules:
+        defaults = ScoringRules()
+        return ScoringRules(
+            by_source=self.score_by_source or defaults.by_source,
+            per_field=self.score_per_field or defaults.per_field,
+            per_engagement=self.score_per_engagement or defaults.per_engagement,
+        )

@@ -8,8 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from servicekit.eventstore import ServiceApplication
+from support.domain.care import opens_proactive_case
 from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
 from support.domain.errors import IllegalTransition
+from support.domain.notice import Notice
 from support.domain.policy_book import SlaPolicyBook
 from support.domain.sla import SlaPolicy, policy_for
 from support.domain.teams import Routing, Team
@@ -117,6 +119,43 @@ class Support(ServiceApplication):
                     case.assign(team.lead, team.name)
             self.save(case)
         return breaches
+
+    def care_for_delay(
+        self, order_id: str, customer_id: str, new_eta: str, reason: str, tier: str | None
+    ) -> tuple[Notice, Case | None]:
+        """Tell the customer about a delayed shipment; for a high tier, open a case too.
+
+        Ids derive from the order and its new date, so the same delay reported
+        twice, or handled twice after a rebuild, does it once.
+        """
+        parameters = {"order_id": order_id, "new_eta": new_eta, "reason": reason}
+        notice = self.create_once(
+            Notice,
+            Notice.id_for("delay", order_id, new_eta),
+            {
+                "customer_id": customer_id,
+                "purpose": "service",
+                "template": "shipment_delayed",
+                "parameters": parameters,
+            },
+        )
+        if not opens_proactive_case(tier):
+            return notice, None
+        case_id = Notice.id_for("proactive-case", order_id, new_eta)
+        if case_id in self.repository:  # opened before; agents may have worked on it since
+            return notice, self.case(case_id)
+        case = self.open_case(
+            case_id,
+            customer_id,
+            Channel.EMAIL,
+            CaseType.ORDER_STATUS,
+            Priority.HIGH,
+            f"Order {order_id} delayed to {new_eta}",
+            reason,
+            order_id,
+            tier=tier,
+        )
+        return notice, case
 
     # configuration
 

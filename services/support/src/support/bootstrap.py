@@ -12,7 +12,7 @@ from support.app import Support
 from support.settings import SupportSettings
 from support.views import metadata
 from support.views.projection import SupportViews
-from support.watcher import sla_watcher
+from support.watcher import delay_care, sla_watcher
 
 
 def build_runtime(settings: SupportSettings | None = None) -> Runtime:
@@ -26,7 +26,10 @@ def build_runtime(settings: SupportSettings | None = None) -> Runtime:
         translate=outbox.to_integration_event,
         handlers=[projection],
         views=views,
-        background=[sla_watcher(app, projection, settings.sla_watch_seconds)],
+        background=[
+            sla_watcher(app, projection, settings.sla_watch_seconds),
+            delay_care(app, projection, settings.care_seconds),
+        ],
     )
 
 

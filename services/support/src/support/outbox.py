@@ -18,7 +18,9 @@ from contracts.cases import (
     CaseStatusChanged,
     SatisfactionRecorded,
 )
+from contracts.notifications import NotificationRequested
 from support.domain.case import Case
+from support.domain.notice import Notice
 
 
 def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
@@ -77,6 +79,26 @@ def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent |
                 case_id=case_id,
                 clock=event.clock,  # type: ignore[arg-type]
                 breached_at=event.timestamp,
+            )
+        case Case.SurveyRequested():
+            return NotificationRequested(
+                notification_id=str(Notice.id_for("survey", case_id)),
+                customer_id=event.customer_id,
+                purpose="service",
+                template="satisfaction_survey",
+                parameters={"case_id": case_id},
+                requested_by="support",
+                requested_at=event.timestamp,
+            )
+        case Notice.Requested():
+            return NotificationRequested(
+                notification_id=case_id,
+                customer_id=event.customer_id,
+                purpose=event.purpose,  # type: ignore[arg-type]
+                template=event.template,
+                parameters=event.parameters,
+                requested_by="support",
+                requested_at=event.timestamp,
             )
         case Case.SatisfactionRecorded():
             return SatisfactionRecorded(

@@ -11,3 +11,4 @@ class SupportSettings(ServiceSettings):
     service_name: str = "support"
     port: int = 8003
     sla_watch_seconds: float = 30.0
+    care_seconds: float = 2.0

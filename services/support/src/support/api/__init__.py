@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from support.api import cases, orders, sla, teams
+from support.api import cases, customers, orders, sla, teams
 
 routes = APIRouter()
-for module in (cases, orders, sla, teams):
+for module in (cases, customers, orders, sla, teams):
     routes.include_router(module.routes)

@@ -124,6 +124,10 @@ class Case(Aggregate):
         TOPIC = "support:Case.SlaBreached"
         clock: str
 
+    class SurveyRequested(Aggregate.Event):
+        TOPIC = "support:Case.SurveyRequested"
+        customer_id: str
+
     class SatisfactionRecorded(Aggregate.Event):
         TOPIC = "support:Case.SatisfactionRecorded"
         customer_id: str | None
@@ -161,6 +165,7 @@ class Case(Aggregate):
         self.resolved_at: datetime | None = None
         self.conversation: list[dict[str, Any]] = []
         self.satisfaction: int | None = None
+        self.surveyed = False
         self.satisfaction_comment: str | None = None
         self.warned: set[str] = set()
         self.breached: set[str] = set()
@@ -282,6 +287,13 @@ class Case(Aggregate):
         if status not in TRANSITIONS[self.status]:
             raise IllegalTransition(f"a {self.status.value} case cannot become {status.value}")
         self._status_changed(status.value, reason, at)
+        if status is CaseStatus.RESOLVED and self.customer_id and not self.surveyed:
+            self._survey_requested(self.customer_id)
+
+    @event(SurveyRequested)
+    def _survey_requested(self, customer_id: str) -> None:
+        """After resolution, ask the customer how we did (once per case)."""
+        self.surveyed = True
 
     @event(StatusChanged)
     def _status_changed(self, status: str, reason: str | None, at: datetime) -> None:

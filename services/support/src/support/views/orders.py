@@ -44,6 +44,53 @@ orders = Table(
 )
 
 
+shipment_delays = Table(
+    "shipment_delays",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("new_eta", Date, primary_key=True),
+    Column("reason", String(500), nullable=False),
+    Column("customer_id", String(64)),
+    Column("handled_at", DateTime(timezone=True)),
+)
+
+
+def delayed(connection: Connection, event: ShipmentDelayed) -> None:
+    """Remember the delay for proactive care (see support.watcher.delay_care)."""
+    customer_id = connection.scalar(
+        select(orders.c.customer_id).where(orders.c.order_id == event.order_id)
+    )
+    upsert(
+        connection,
+        shipment_delays,
+        {"order_id": event.order_id, "new_eta": event.new_eta},
+        {"reason": event.reason, "customer_id": customer_id},
+    )
+
+
+def delays_to_handle(connection: Connection, limit: int = 100) -> list[dict[str, Any]]:
+    rows = (
+        connection.execute(
+            select(shipment_delays)
+            .where(shipment_delays.c.handled_at.is_(None))
+            .where(shipment_delays.c.customer_id.is_not(None))
+            .limit(limit)
+        )
+        .mappings()
+        .all()
+    )
+    return [dict(row) for row in rows]
+
+
+def delay_handled(connection: Connection, order_id: str, new_eta: Any, at: Any) -> None:
+    connection.execute(
+        update(shipment_delays)
+        .where(shipment_delays.c.order_id == order_id)
+        .where(shipment_delays.c.new_eta == new_eta)
+        .values(handled_at=at)
+    )
+
+
 def placed(connection: Connection, event: OrderPlaced, customer_id: str | None) -> None:
     upsert(
         connection,
@@ -106,7 +153,18 @@ def followed_up(
 
 
 def customer_known(connection: Connection, erp_customer_number: str, customer_id: str) -> None:
-    """Orders placed under an ERP number now belong to the CRM customer."""
+    """Orders placed under an ERP number now belong to the CRM customer, and so do
+    their delays."""
+    unresolved = (
+        select(orders.c.order_id)
+        .where(orders.c.erp_customer_number == erp_customer_number)
+        .where(orders.c.customer_id.is_(None))
+    )
+    connection.execute(
+        update(shipment_delays)
+        .where(shipment_delays.c.order_id.in_(unresolved.scalar_subquery()))
+        .values(customer_id=customer_id)
+    )
     connection.execute(
         update(orders)
         .where(orders.c.erp_customer_number == erp_customer_number)

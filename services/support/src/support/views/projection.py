@@ -78,6 +78,8 @@ class SupportViews(Projection):
             ) as event:
                 if orders.known(connection, event.order_id):
                     orders.followed_up(connection, event)
+                    if isinstance(event, ShipmentDelayed):
+                        orders.delayed(connection, event)
                 else:  # its order is still on its way on another topic or partition
                     references.park(connection, ORDER + event.order_id, delivery)
 
@@ -116,3 +118,12 @@ class SupportViews(Projection):
     def performance(self, by: str) -> list[dict[str, Any]]:
         with self.store.reading() as connection:
             return cases.performance(connection, by)
+
+    def delays_to_handle(self) -> list[dict[str, Any]]:
+        with self.store.reading() as connection:
+            return orders.delays_to_handle(connection)
+
+    def delay_handled(self, order_id: str, new_eta: Any, at: Any) -> None:
+        """The care task's own mark (a rebuild clears it; handling again is harmless)."""
+        with self.store.engine.begin() as connection:
+            orders.delay_handled(connection, order_id, new_eta, at)

@@ -1,0 +1,75 @@
+"""Acquisition's one consumer of read models: its own leads and customers, from Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, or_, select
+
+from acquisition.domain.duplicates import ContactCard
+from acquisition.views import customers, leads
+from acquisition.views.leads import LeadFilter
+from contracts.customers import CustomerRegistered
+from contracts.leads import LeadCaptured
+from servicekit.consumer import Delivery
+from servicekit.handlers import Projection
+
+
+class AcquisitionViews(Projection):
+    topics = ("crm.leads.v1", "crm.customers.v1")
+
+    def project(self, connection: Connection, delivery: Delivery) -> None:
+        if delivery.topic == "crm.leads.v1":
+            leads.project(connection, delivery.event)
+        else:
+            customers.project(connection, delivery.event)
+
+    def keys_of(self, delivery: Delivery) -> Iterable[str]:
+        if isinstance(delivery.event, LeadCaptured | CustomerRegistered):
+            return (delivery.envelope.subject,)
+        return ()
+
+    def leads(
+        self, where: LeadFilter, after: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        with self.store.reading() as connection:
+            return leads.page(connection, where, after, limit)
+
+    def customers(self, q: str, limit: int) -> list[dict[str, Any]]:
+        with self.store.reading() as connection:
+            return customers.search(connection, q, limit)
+
+    def look_alikes(self, card: ContactCard) -> Sequence[ContactCard]:
+        """Leads and customers sharing the e-mail, the phone, the last name or the company."""
+        found: list[ContactCard] = []
+        with self.store.reading() as connection:
+            for kind, table, id_column in (
+                ("lead", leads.leads, leads.leads.c.lead_id),
+                ("customer", customers.customers, customers.customers.c.customer_id),
+            ):
+                clauses = [table.c.last_name_key == card.last_name.strip().casefold()]
+                if card.email:
+                    clauses.append(table.c.email_key == card.email.casefold())
+                if card.phone:
+                    clauses.append(table.c.phone == card.phone)
+                if card.company:
+                    clauses.append(table.c.company_key == card.company.strip().casefold())
+                query = select(table).where(or_(*clauses)).limit(200)
+                if kind == "lead":
+                    query = query.where(table.c.status != "merged")
+                else:
+                    query = query.where(table.c.merged_into.is_(None))
+                for row in connection.execute(query).mappings():
+                    found.append(
+                        ContactCard(
+                            kind,
+                            str(row[id_column.name]),
+                            row["first_name"],
+                            row["last_name"],
+                            row["company"],
+                            row["email"],
+                            row["phone"],
+                        )
+                    )
+        return found
