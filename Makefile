@@ -12,7 +12,7 @@ ROLE ?= admin
 SUBJECT ?= dev@example.com
 SERVICE ?= analytics
 
-.PHONY: install run demo erp test lint schemas unit bench kafka kafka-stop postgres postgres-stop token rebuild-views stop clean
+.PHONY: install run demo erp k8s-render kafka-topics test lint schemas unit bench kafka kafka-stop postgres postgres-stop token rebuild-views stop clean
 
 install: $(STAMP)
 
@@ -68,6 +68,13 @@ token: $(STAMP)
 
 rebuild-views: $(STAMP)
 	$(PY) -m $(SERVICE) rebuild-views
+
+OVERLAY ?= dev
+k8s-render: $(STAMP)
+	$(PY) -m devstack.kustomize build deploy/k8s/overlays/$(OVERLAY)
+
+kafka-topics: $(STAMP)
+	$(PY) deploy/tools/kafka_topics.py > deploy/k8s/base/kafka/topics.yaml
 
 clean:
 	rm -rf var $(VENV)
