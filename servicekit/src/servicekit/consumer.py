@@ -22,10 +22,11 @@ import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
@@ -211,13 +212,19 @@ class _HandlerFailed(Exception):
 
 
 class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, consumer: AIOKafkaConsumer, applier: BatchApplier) -> None:
+    def __init__(
+        self, consumer: AIOKafkaConsumer, applier: BatchApplier, applying: asyncio.Lock
+    ) -> None:
         self.consumer = consumer
         self.applier = applier
+        self.applying = applying
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        for tp in revoked:
-            self.applier.forget(tp)
+        """Give partitions up only between batches: a batch being applied finishes (and
+        records its position) before another member may read that position."""
+        async with self.applying:
+            for tp in revoked:
+                self.applier.forget(tp)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         for tp in assigned:
@@ -244,6 +251,7 @@ class TrackedConsumer:
         self.group_id = group_id
         self.applier = BatchApplier(handler, dead_letters, label=group_id)
         self.running = False
+        self._applying = asyncio.Lock()
         self.assigned: set[TopicPartition] = set()
         self.lag: dict[TopicPartition, int] = {}
 
@@ -261,7 +269,8 @@ class TrackedConsumer:
         while True:
             consumer = kafka.consumer(self.bootstrap_servers, self.group_id, self.handler.name)
             consumer.subscribe(
-                list(self.handler.topics), listener=_SeekToTracked(consumer, self.applier)
+                list(self.handler.topics),
+                listener=_SeekToTracked(consumer, self.applier, self._applying),
             )
             try:
                 await consumer.start()
@@ -279,10 +288,24 @@ class TrackedConsumer:
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=1000)
-            for tp, records in batches.items():
-                await self.applier.apply_records(tp, records)
-                await consumer.commit({tp: records[-1].offset + 1})
+            async with self._applying:
+                owned = consumer.assignment()
+                batches = {tp: records for tp, records in batches.items() if tp in owned}
+                for tp, records in batches.items():
+                    await self.applier.apply_records(tp, records)
+            if batches:
+                await self._commit(consumer, batches)
             await self._measure_lag(consumer)
+
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[Any]]
+    ) -> None:
+        """Kafka's committed offsets only speed up a restart: the tracking records are
+        the truth, so a commit refused during a rebalance is no loss."""
+        try:
+            await consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+        except KafkaError as refused:
+            log.info("offset commit skipped: %s", refused)
 
     async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
         self.assigned = set(consumer.assignment())

@@ -61,11 +61,13 @@ class Runtime:
         delay = 0.5
         while True:
             try:
-                await kafka.ensure_topics(
-                    settings.kafka_bootstrap_servers,
-                    self.topics(),
-                    settings.kafka_topic_partitions,
-                )
+                if settings.kafka_create_topics:
+                    await kafka.ensure_topics(
+                        settings.kafka_bootstrap_servers,
+                        self.topics(),
+                        settings.kafka_topic_partitions,
+                        settings.kafka_replication_factor,
+                    )
                 self.producer = kafka.producer(
                     settings.kafka_bootstrap_servers, f"{settings.service_name}-relay"
                 )

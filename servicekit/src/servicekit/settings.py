@@ -36,6 +36,15 @@ class ServiceSettings(BaseSettings):
         default=3,
         validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS", "kafka_topic_partitions"),
     )
+    kafka_replication_factor: int = Field(
+        default=1,
+        validation_alias=AliasChoices("KAFKA_REPLICATION_FACTOR", "kafka_replication_factor"),
+    )
+    kafka_create_topics: bool = Field(
+        default=True,
+        description="Create missing topics at start (off where Strimzi or an operator owns them)",
+        validation_alias=AliasChoices("KAFKA_CREATE_TOPICS", "kafka_create_topics"),
+    )
     jwt_signing_key: SecretStr = Field(
         default=SecretStr(DEV_SIGNING_KEY),
         validation_alias=AliasChoices("CRM_JWT_SIGNING_KEY", "jwt_signing_key"),
