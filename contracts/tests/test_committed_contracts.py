@@ -79,6 +79,7 @@ def test_every_topic_says_who_consumes_it() -> None:
         "acquisition",
         "loyalty",
         "support",
+        "analytics",
         "erp",
     }
 

@@ -27,7 +27,21 @@ class CustomerRegistered(IntegrationEvent):
     registered_at: datetime
 
 
+class PostalAddress(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: str = Field(description="home, billing, shipping, work")
+    line1: str
+    line2: str | None = None
+    postal_code: str
+    city: str
+    region: str | None = None
+    country: str = Field(description="ISO 3166-1 alpha-2")
+
+
 class CustomerProfileChanged(IntegrationEvent):
+    """Only the fields that changed are set; ``email`` and ``phone`` are the primary ones."""
+
     event_type: ClassVar[str] = "CustomerProfileChanged"
 
     customer_id: str
@@ -38,6 +52,10 @@ class CustomerProfileChanged(IntegrationEvent):
     company: str | None = None
     birthday: date | None = None
     erp_customer_number: str | None = None
+    emails: list[str] | None = None
+    phones: list[str] | None = None
+    addresses: list[PostalAddress] | None = None
+    preferred_channel: str | None = None
     changed_at: datetime
 
 

@@ -50,3 +50,14 @@ class PointsRedeemed(_PointsMovement):
 
 class PointsExpired(_PointsMovement):
     event_type: ClassVar[str] = "PointsExpired"
+
+
+class PointsReturned(_PointsMovement):
+    """A cancelled redemption's points, back on the balance at the value they left with:
+    the ERP reverses the cost it booked for the PointsRedeemed of the same redemption."""
+
+    event_type: ClassVar[str] = "PointsReturned"
+
+    redemption_id: str
+    reward_id: str | None = None
+    reason: str

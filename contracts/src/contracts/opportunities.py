@@ -41,3 +41,32 @@ class OpportunityLost(IntegrationEvent):
     customer_id: str | None = None
     reason: str
     lost_at: datetime
+
+
+class OpportunityOpened(IntegrationEvent):
+    """A deal entered a pipeline: the board and the forecast start counting it."""
+
+    event_type: ClassVar[str] = "OpportunityOpened"
+
+    opportunity_id: str
+    customer_id: str | None = None
+    lead_id: str | None = None
+    campaign_id: str | None = None
+    title: str
+    pipeline: str
+    stage: str
+    probability: int = Field(ge=0, le=100)
+    amount: Decimal = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    expected_close: date | None = None
+    owner: str
+    opened_at: datetime
+
+
+class OpportunityStageChanged(IntegrationEvent):
+    event_type: ClassVar[str] = "OpportunityStageChanged"
+
+    opportunity_id: str
+    stage: str
+    probability: int = Field(ge=0, le=100)
+    changed_at: datetime

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from contracts.activities import ActivityCompleted, ActivityScheduled
 from contracts.cases import (
     CaseAssigned,
     CaseCustomerLinked,
@@ -40,10 +41,22 @@ from contracts.leads import (
     LeadQualified,
     LeadScored,
 )
-from contracts.ledger import PointsExpired, PointsIssued, PointsRedeemed, PointsReversed
+from contracts.ledger import (
+    PointsExpired,
+    PointsIssued,
+    PointsRedeemed,
+    PointsReturned,
+    PointsReversed,
+)
 from contracts.loyalty import LoyaltyAccountOpened, TierChanged
 from contracts.notifications import NotificationRequested
-from contracts.opportunities import OpportunityLost, OpportunityWon
+from contracts.opportunities import (
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityStageChanged,
+    OpportunityWon,
+)
+from contracts.signals import ChurnRiskCleared, ChurnRiskRaised, ClvUpdated, SegmentChanged
 
 
 @dataclass(frozen=True)
@@ -131,9 +144,16 @@ TOPICS: dict[str, Topic] = {
         Topic(
             "crm.opportunities.v1",
             key="opportunity_id",
-            events=(OpportunityWon, OpportunityLost),
+            events=(OpportunityWon, OpportunityLost, OpportunityOpened, OpportunityStageChanged),
             producer="acquisition",
             description="Won deals, for the ERP to raise the sales order; lost ones for analytics.",
+        ),
+        Topic(
+            "crm.activities.v1",
+            key="activity_id",
+            events=(ActivityScheduled, ActivityCompleted),
+            producer="acquisition",
+            description="Tasks, calls, meetings and notes: agendas, stale deals, engagement.",
         ),
         Topic(
             "crm.loyalty.accounts.v1",
@@ -145,7 +165,7 @@ TOPICS: dict[str, Topic] = {
         Topic(
             "crm.loyalty.ledger.v1",
             key="account_id",
-            events=(PointsIssued, PointsReversed, PointsRedeemed, PointsExpired),
+            events=(PointsIssued, PointsReversed, PointsRedeemed, PointsExpired, PointsReturned),
             producer="loyalty",
             description="Every points movement with its monetary value, for the ERP's books.",
         ),
@@ -172,6 +192,13 @@ TOPICS: dict[str, Topic] = {
             events=(NotificationRequested,),
             producer="support",
             description="What to tell a customer and why; a messaging system delivers it.",
+        ),
+        Topic(
+            "crm.analytics.signals.v1",
+            key="customer_id",
+            events=(SegmentChanged, ChurnRiskRaised, ChurnRiskCleared, ClvUpdated),
+            producer="analytics",
+            description="Changes in a customer's segment, churn risk and CLV, to act on.",
         ),
     )
 }

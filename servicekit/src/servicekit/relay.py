@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaProducer
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification, Tracking
 
-from contracts import Envelope, IntegrationEvent, topic_of
+from contracts import Envelope, IntegrationEvent, Topic, topic_of
 from servicekit import metrics
 from servicekit.eventstore import ServiceApplication
 from servicekit.leadership import Lease, SoleReplica
@@ -64,7 +64,7 @@ class Relay:
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._position: int | None = None
-        self._topics: dict[type[IntegrationEvent], str] = {}
+        self._topics: dict[type[IntegrationEvent], Topic] = {}
         self._prefetch: tuple[int, asyncio.Future[Batch]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.healthy = False
@@ -181,8 +181,8 @@ class Relay:
         outgoing = [message for message in map(self._to_outgoing, batch) if message]
         return batch[-1].id, len(batch), outgoing
 
-    def _topic_of(self, event_class: type[IntegrationEvent]) -> str:
-        self._topics[event_class] = topic_of(event_class).name
+    def _topic_of(self, event_class: type[IntegrationEvent]) -> Topic:
+        self._topics[event_class] = topic_of(event_class)
         return self._topics[event_class]
 
     def _to_outgoing(self, notification: Notification) -> Outgoing | None:
@@ -209,9 +209,13 @@ class Relay:
             actor=causality.get("actor"),
             data=integration_event.model_dump(mode="json"),
         )
+        topic = self._topics.get(event_class) or self._topic_of(event_class)
+        # the topic's declared key (e.g. customer_id), else the aggregate id: one
+        # aggregate always maps to one key, so its events stay in order
+        key = getattr(integration_event, topic.key, None) or subject
         return Outgoing(
             notification_id=notification.id,
-            topic=self._topics.get(event_class) or self._topic_of(event_class),
-            key=subject.encode(),
+            topic=topic.name,
+            key=str(key).encode(),
             value=envelope.to_bytes(),
         )

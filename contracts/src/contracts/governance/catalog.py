@@ -35,10 +35,12 @@ CONSUMERS: Mapping[str, tuple[str, ...]] = {
     "crm.customers.v1": ("erp", "acquisition", "loyalty", "support", "analytics"),
     "crm.leads.v1": ("acquisition", "analytics"),
     "crm.opportunities.v1": ("erp", "analytics"),
+    "crm.activities.v1": ("acquisition",),
     "crm.loyalty.accounts.v1": ("support", "analytics"),
     "crm.loyalty.ledger.v1": ("erp", "analytics"),
     "crm.cases.v1": ("support", "analytics"),
     "crm.notifications.v1": ("messaging", "analytics"),
+    "crm.analytics.signals.v1": ("loyalty", "acquisition"),
 }
 """Which services consume each topic (from the architecture's table of services)."""
 
