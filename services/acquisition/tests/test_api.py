@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -24,24 +22,6 @@ ADA = {
     "email": "ADA@Example.com",
     "source": "web_form",
 }
-
-
-@pytest.fixture
-def client(tmp_path) -> Iterator[TestClient]:
-    settings = AcquisitionSettings(
-        var_dir=tmp_path,
-        relay_enabled=False,
-        consumers_enabled=False,
-        kafka_bootstrap_servers="127.0.0.1:1",
-    )
-    runtime = build_runtime(settings)
-    with TestClient(create_app(runtime)) as test_client:
-        test_client.runtime = runtime  # type: ignore[attr-defined]
-        yield test_client
-
-
-def stored_events(client: TestClient) -> int:
-    return client.runtime.app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
 
 
 def test_capturing_a_lead_answers_with_its_id_and_version(client: TestClient) -> None:
@@ -75,14 +55,14 @@ def test_converting_a_qualified_lead_creates_a_customer(client: TestClient) -> N
 def test_converting_a_lead_twice_is_a_conflict_that_changes_nothing(client: TestClient) -> None:
     lead = client.post("/leads", json=ADA, headers=SALES).json()
     client.post(f"/leads/{lead['lead_id']}/convert", headers=SALES)
-    before = stored_events(client)
+    before = client.stored_events()
 
     response = client.post(f"/leads/{lead['lead_id']}/convert", headers=SALES)
 
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     assert "already converted" in response.json()["detail"]
-    assert stored_events(client) == before
+    assert client.stored_events() == before
 
 
 @pytest.mark.parametrize(
@@ -104,7 +84,7 @@ def test_bad_input_is_a_422_problem_naming_the_field_and_changes_nothing(
     assert response.headers["content-type"] == "application/problem+json"
     assert field in [error["field"] for error in problem["errors"]]
     assert field in problem["detail"]
-    assert stored_events(client) == 0
+    assert client.stored_events() == 0
 
 
 def test_malformed_json_is_a_422_problem_and_changes_nothing(client: TestClient) -> None:
@@ -114,7 +94,7 @@ def test_malformed_json_is_a_422_problem_and_changes_nothing(client: TestClient)
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
-    assert stored_events(client) == 0
+    assert client.stored_events() == 0
 
 
 def test_an_unknown_lead_is_a_404_problem(client: TestClient) -> None:
@@ -129,7 +109,7 @@ def test_a_caller_without_a_token_is_refused_with_401(client: TestClient) -> Non
 
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
-    assert stored_events(client) == 0
+    assert client.stored_events() == 0
 
 
 def test_a_forged_token_is_refused_with_401(client: TestClient) -> None:
@@ -142,7 +122,7 @@ def test_a_caller_without_the_role_is_refused_with_403(client: TestClient) -> No
     response = client.post("/leads", json=ADA, headers=bearer("support"))
 
     assert response.status_code == 403
-    assert stored_events(client) == 0
+    assert client.stored_events() == 0
 
 
 def test_the_token_subject_is_the_actor_of_the_stored_events(client: TestClient) -> None:
@@ -162,7 +142,7 @@ def test_a_lead_captured_again_with_the_same_idempotency_key_is_captured_once(
 
     assert first.status_code == retry.status_code == 201
     assert retry.json() == first.json()
-    assert stored_events(client) == 2  # captured and scored, once
+    assert client.stored_events() == 2  # captured and scored, once
 
 
 def test_an_idempotency_key_reused_for_another_request_is_refused(client: TestClient) -> None:
@@ -176,7 +156,7 @@ def test_an_idempotency_key_reused_for_another_request_is_refused(client: TestCl
 
     assert response.status_code == 422
     assert "first_name" in response.json()["detail"]
-    assert stored_events(client) == 2  # the first capture only
+    assert client.stored_events() == 2  # the first capture only
 
 
 def test_a_conversion_retried_with_its_idempotency_key_answers_the_same_customer(
@@ -185,13 +165,13 @@ def test_a_conversion_retried_with_its_idempotency_key_answers_the_same_customer
     lead = client.post("/leads", json=ADA, headers=SALES).json()
     convert = f"/leads/{lead['lead_id']}/convert"
     first = client.post(convert, headers={**SALES, "Idempotency-Key": "convert-1"})
-    events = stored_events(client)
+    events = client.stored_events()
 
     retry = client.post(convert, headers={**SALES, "Idempotency-Key": "convert-1"})
 
     assert retry.status_code == 201
     assert retry.json()["customer_id"] == first.json()["customer_id"]
-    assert stored_events(client) == events
+    assert client.stored_events() == events
     assert client.post(convert, headers=SALES).status_code == 409
 
 

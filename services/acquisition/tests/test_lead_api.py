@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
-from acquisition.bootstrap import build_runtime, create_app
-from acquisition.outbox import to_integration_event
-from acquisition.settings import AcquisitionSettings
-from contracts import Envelope, decode, topic_of
 from servicekit.auth import issue_token
-from servicekit.consumer import Delivery
 from servicekit.settings import DEV_SIGNING_KEY
 
 SALES = {"Authorization": f"Bearer {issue_token(DEV_SIGNING_KEY, 'al', ['sales'])}"}
@@ -29,44 +21,10 @@ ADA = {
 
 
 @pytest.fixture
-def client(tmp_path) -> Iterator[TestClient]:
-    settings = AcquisitionSettings(
-        var_dir=tmp_path,
-        relay_enabled=False,
-        consumers_enabled=False,
-        kafka_bootstrap_servers="127.0.0.1:1",
-        default_phone_region="DE",
-        teams={"uk": ["una", "uli"]},
-        assign_by_territory={"GB": "uk"},
+def client(client_for):
+    return client_for(
+        default_phone_region="DE", teams={"uk": ["una", "uli"]}, assign_by_territory={"GB": "uk"}
     )
-    runtime = build_runtime(settings)
-    with TestClient(create_app(runtime)) as test_client:
-        test_client.runtime = runtime  # type: ignore[attr-defined]
-        yield test_client
-
-
-def stored_events(client: TestClient) -> int:
-    return client.runtime.app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
-
-
-def catch_up(client: TestClient) -> None:
-    """What the relay and the views consumer do, without the broker in between."""
-    runtime = client.runtime  # type: ignore[attr-defined]
-    views = runtime.handlers[0]
-    start = (views.position("local", 0) or 0) + 1
-    while batch := runtime.app.notification_log.select(start, 10):
-        start = batch[-1].id + 1
-        for notification in batch:
-            tracking = Tracking("local:0", notification.id)
-            event = to_integration_event(runtime.app.mapper.to_domain_event(notification))
-            topic = topic_of(type(event)).name if event is not None else None
-            if event is None or topic not in views.topics:
-                views.apply([], tracking)
-                continue
-            subject = str(notification.originator_id)
-            envelope = Envelope.wrap(event, source="/crm/acquisition", subject=subject)
-            _, decoded = decode(topic, envelope.to_bytes())
-            views.apply([Delivery(topic, 0, notification.id, None, envelope, decoded)], tracking)
 
 
 def capture(client: TestClient, **changes: object) -> dict[str, object]:
@@ -94,7 +52,7 @@ def test_a_phone_number_that_cannot_exist_is_a_422_naming_the_field(client: Test
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "phone"
-    assert stored_events(client) == 0
+    assert client.stored_events() == 0
 
 
 def test_a_lead_goes_from_new_to_contacted_to_qualified(client: TestClient) -> None:
@@ -112,7 +70,7 @@ def test_a_lead_goes_from_new_to_contacted_to_qualified(client: TestClient) -> N
 
 def test_disqualifying_needs_a_reason_from_the_list(client: TestClient) -> None:
     lead = capture(client)
-    before = stored_events(client)
+    before = client.stored_events()
 
     response = client.post(
         f"/leads/{lead['lead_id']}/disqualify", json={"reason": "mood"}, headers=SALES
@@ -120,31 +78,31 @@ def test_disqualifying_needs_a_reason_from_the_list(client: TestClient) -> None:
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "reason"
-    assert stored_events(client) == before
+    assert client.stored_events() == before
 
 
 def test_qualifying_a_converted_lead_is_a_409_that_changes_nothing(client: TestClient) -> None:
     lead = capture(client)
     client.post(f"/leads/{lead['lead_id']}/convert", headers=SALES)
-    before = stored_events(client)
+    before = client.stored_events()
 
     response = client.post(f"/leads/{lead['lead_id']}/qualify", headers=SALES)
 
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
-    assert stored_events(client) == before
+    assert client.stored_events() == before
 
 
 def test_a_command_on_a_stale_version_is_a_409_that_changes_nothing(client: TestClient) -> None:
     lead = capture(client)
-    before = stored_events(client)
+    before = client.stored_events()
 
     response = client.post(
         f"/leads/{lead['lead_id']}/qualify", headers={**SALES, "If-Match": '"1"'}
     )
 
     assert response.status_code == 409
-    assert stored_events(client) == before
+    assert client.stored_events() == before
 
 
 def test_a_qualification_retried_with_its_idempotency_key_takes_effect_once(
@@ -153,13 +111,13 @@ def test_a_qualification_retried_with_its_idempotency_key_takes_effect_once(
     lead = capture(client)
     qualify = f"/leads/{lead['lead_id']}/qualify"
     first = client.post(qualify, headers={**SALES, "Idempotency-Key": "q-1"})
-    events = stored_events(client)
+    events = client.stored_events()
 
     retry = client.post(qualify, headers={**SALES, "Idempotency-Key": "q-1"})
 
     assert retry.status_code == 200
     assert retry.json() == first.json()
-    assert stored_events(client) == events
+    assert client.stored_events() == events
 
 
 def test_an_unknown_lead_is_a_404_for_every_command(client: TestClient) -> None:
@@ -178,7 +136,7 @@ def test_a_lead_is_reassigned_manually(client: TestClient) -> None:
 
 def test_a_lead_like_a_known_one_is_flagged_and_can_be_merged(client: TestClient) -> None:
     first = capture(client, phone=None)
-    catch_up(client)
+    client.catch_up()
     second = capture(client, email="ADA@example.com", campaign_id="autumn")
 
     assert second["possible_duplicates"] == [
@@ -220,7 +178,7 @@ def test_the_lead_list_filters_and_pages_with_a_cursor(client: TestClient) -> No
     for name in ("A", "B", "C"):
         capture(client, first_name=name, last_name=name * 3, email=None, phone=None)
     capture(client, source="referral", email=None, phone=None, last_name="Other")
-    catch_up(client)
+    client.catch_up()
 
     first = client.get("/leads?source=campaign&limit=2", headers=SALES).json()
     second = client.get(
@@ -238,7 +196,7 @@ def test_the_lead_list_filters_and_pages_with_a_cursor(client: TestClient) -> No
 def test_customers_are_found_by_email_phone_or_name(client: TestClient) -> None:
     lead = capture(client)
     client.post(f"/leads/{lead['lead_id']}/convert", headers=SALES)
-    catch_up(client)
+    client.catch_up()
 
     for q in ("ADA@example.com", "+442079460958", "lovel"):
         hits = client.get("/customers", params={"q": q}, headers=SALES).json()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
@@ -12,12 +12,19 @@ from uuid import UUID
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.utils import get_topic
 
+from acquisition.domain.activity import (
+    Activity,
+    ActivityKind,
+    CallOutcome,
+    Regarding,
+)
 from acquisition.domain.assignment import AssignmentRules, Rotation
+from acquisition.domain.consent import Consent
 from acquisition.domain.contact import normalize_email, normalize_phone, region_of_phone
 from acquisition.domain.customer import Customer
 from acquisition.domain.duplicates import ContactCard, find_duplicates
-from acquisition.domain.errors import IllegalTransition
-from acquisition.domain.lead import DisqualificationReason, Lead, LeadSource
+from acquisition.domain.errors import IllegalTransition, InvalidInput
+from acquisition.domain.lead import OPEN, DisqualificationReason, Lead, LeadSource
 from acquisition.domain.opportunity import LossReason, Opportunity, Pipelines
 from acquisition.domain.scoring import ScoringRules
 from servicekit.eventstore import ServiceApplication
@@ -47,6 +54,23 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class ActivityDraft:
+    kind: ActivityKind
+    subject: str
+    regarding: Regarding
+    regarding_id: UUID
+    owner: str
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Completion:
+    outcome: CallOutcome | None = None
+    callback_at: datetime | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class OpportunityDraft:
     title: str
     amount: Decimal
@@ -55,6 +79,10 @@ class OpportunityDraft:
     pipeline: str | None = None
     stage: str | None = None
     expected_close: date | None = None
+
+
+def _distinct(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(value for value in values if value))
 
 
 class Acquisition(ServiceApplication):
@@ -297,6 +325,52 @@ class Acquisition(ServiceApplication):
         }
         return self.create_once(Customer, customer_id, request)
 
+    def change_customer_profile(
+        self,
+        customer_id: UUID,
+        changes: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> Customer:
+        """Replace the given fields, contact data normalized like a lead's."""
+        region = self.policy.default_phone_region
+        clean = dict(changes)
+        if "emails" in clean:
+            clean["emails"] = _distinct(normalize_email(e, "emails") for e in clean["emails"])
+        if "phones" in clean:
+            clean["phones"] = _distinct(
+                normalize_phone(p, region, "phones") for p in clean["phones"]
+            )
+        customer = self.customer(customer_id)
+        if self._decide(customer, expected_version, lambda: customer.change_profile(clean)):
+            self.save(customer)
+        return customer
+
+    def give_consents(
+        self,
+        customer_id: UUID,
+        consents: Sequence[Consent],
+        expected_version: int | None = None,
+    ) -> Customer:
+        customer = self.customer(customer_id)
+        if self._decide(customer, expected_version, lambda: customer.give_consents(consents)):
+            self.save(customer)
+        return customer
+
+    def merge_customers(
+        self,
+        survivor_id: UUID,
+        duplicate_id: UUID,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Customer:
+        """One person, two records: the survivor keeps both; the merge is published."""
+        survivor = self.customer(survivor_id)
+        duplicate = self.customer(duplicate_id)
+        if self._decide(survivor, expected_version, lambda: survivor.absorb(duplicate, request_id)):
+            duplicate.merge_into(survivor.id)
+            self.save(survivor, duplicate)
+        return survivor
+
     def customer(self, customer_id: UUID) -> Customer:
         customer: Customer = self.repository.get(customer_id)
         return customer
@@ -385,3 +459,84 @@ class Acquisition(ServiceApplication):
         if self._decide(deal, expected_version, lambda: deal.lose(reason, note, request_id)):
             self.save(deal)
         return deal
+
+    # activities
+
+    def activity(self, activity_id: UUID) -> Activity:
+        activity: Activity = self.repository.get(activity_id)
+        return activity
+
+    def log_activity(
+        self, activity_id: UUID, draft: ActivityDraft, done: Completion | None = None
+    ) -> Activity:
+        """Plan an activity, or log one already done (a note always is) in the same save."""
+        request: dict[str, Any] = {
+            "kind": draft.kind,
+            "subject": draft.subject,
+            "regarding": draft.regarding,
+            "regarding_id": draft.regarding_id,
+        }
+        if activity_id in self.repository:
+            existing = self.activity(activity_id)
+            ensure_same_request(existing, request)
+            return existing
+        self._ensure_known(draft.regarding, draft.regarding_id)
+        activity = Activity(
+            id=activity_id,
+            kind=draft.kind.value,
+            subject=draft.subject,
+            regarding=draft.regarding.value,
+            regarding_id=draft.regarding_id,
+            owner=draft.owner,
+            due_at=draft.due_at,
+        )
+        if done is None and draft.kind is ActivityKind.NOTE:
+            done = Completion()
+        if done is None:
+            self.save(activity)
+            return activity
+        activity.complete(done.outcome, done.callback_at, done.note)
+        self.save(activity, *self._consequences(activity))
+        return activity
+
+    def complete_activity(
+        self,
+        activity_id: UUID,
+        done: Completion,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Activity:
+        activity = self.activity(activity_id)
+
+        def completing() -> bool:
+            return activity.complete(done.outcome, done.callback_at, done.note, request_id)
+
+        if self._decide(activity, expected_version, completing):
+            self.save(activity, *self._consequences(activity))
+        return activity
+
+    def _ensure_known(self, regarding: Regarding, regarding_id: UUID) -> None:
+        kinds = {Regarding.LEAD: Lead, Regarding.CUSTOMER: Customer}
+        expected = kinds.get(regarding, Opportunity)
+        if regarding_id in self.repository and isinstance(
+            self.repository.get(regarding_id), expected
+        ):
+            return
+        raise InvalidInput("regarding_id", f"no {regarding.value} {regarding_id} is known")
+
+    def _consequences(self, activity: Activity) -> list[Any]:
+        """A call back becomes a task; a call or meeting with an open lead engages it."""
+        changed: list[Any] = []
+        follow_up = activity.follow_up()
+        if follow_up is not None and follow_up.id not in self.repository:
+            changed.append(follow_up)
+        engagements = activity.engagements()
+        if activity.regarding is Regarding.LEAD and engagements:
+            lead = self.lead(activity.regarding_id)
+            if lead.status in OPEN:
+                for kind in engagements:
+                    lead.engage(kind)
+                lead.contact(activity.kind.value)
+                lead.rescore(self.policy.scoring)
+                changed.append(lead)
+        return changed

@@ -6,11 +6,20 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
+from acquisition.domain.activity import Activity
 from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead
 from acquisition.domain.opportunity import Opportunity
 from contracts import IntegrationEvent
-from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.activities import ActivityCompleted, ActivityScheduled
+from contracts.customers import (
+    Consent,
+    ConsentsChanged,
+    CustomerMerged,
+    CustomerProfileChanged,
+    CustomerRegistered,
+    PostalAddress,
+)
 from contracts.leads import (
     LeadAssigned,
     LeadCaptured,
@@ -24,11 +33,16 @@ from contracts.leads import (
     PossibleDuplicate,
     ScoreReason,
 )
-from contracts.opportunities import OpportunityLost, OpportunityWon
+from contracts.opportunities import (
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityStageChanged,
+    OpportunityWon,
+)
 
 
 def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
-    lead_event = _lead_lifecycle(event)
+    lead_event = _lead_lifecycle(event) or _deal_progress(event) or _activity(event)
     if lead_event is not None:
         return lead_event
     if isinstance(event, Opportunity.Won):
@@ -80,6 +94,9 @@ def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent |
             erp_customer_number=event.erp_customer_number,
             registered_at=event.timestamp,
         )
+    customer_event = _customer_record(event)
+    if customer_event is not None:
+        return customer_event
     if isinstance(event, Customer.ErpNumberLinked):
         return CustomerProfileChanged(
             customer_id=str(event.originator_id),
@@ -123,5 +140,91 @@ def _lead_lifecycle(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None
     if isinstance(event, Lead.MergedInto):
         return LeadMerged(
             lead_id=lead_id, survivor_lead_id=str(event.survivor_id), merged_at=event.timestamp
+        )
+    return None
+
+
+def _customer_record(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+    customer_id = str(event.originator_id)
+    if isinstance(event, Customer.ProfileChanged):
+        changes = dict(event.changes)
+        if "emails" in changes:
+            changes["email"] = next(iter(changes["emails"]), None)
+        if "phones" in changes:
+            changes["phone"] = next(iter(changes["phones"]), None)
+        if "addresses" in changes:
+            changes["addresses"] = [PostalAddress(**a) for a in changes["addresses"]]
+        return CustomerProfileChanged(
+            customer_id=customer_id, changed_at=event.timestamp, **changes
+        )
+    if isinstance(event, Customer.ConsentsChanged):
+        return ConsentsChanged(
+            customer_id=customer_id,
+            consents=[Consent.model_validate(consent) for consent in event.consents],
+            changed_at=event.timestamp,
+        )
+    if isinstance(event, Customer.Absorbed):
+        return CustomerMerged(
+            customer_id=customer_id,
+            merged_customer_id=str(event.customer_id),
+            merged_at=event.timestamp,
+        )
+    return None
+
+
+def _deal_progress(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+    opportunity_id = str(event.originator_id)
+    if isinstance(event, Opportunity.Opened):
+        return OpportunityOpened(
+            opportunity_id=opportunity_id,
+            customer_id=str(event.customer_id) if event.customer_id else None,
+            lead_id=str(event.lead_id) if event.lead_id else None,
+            campaign_id=event.campaign_id,
+            title=event.title,
+            pipeline=event.pipeline,
+            stage=event.stage,
+            probability=event.probability,
+            amount=event.amount,
+            currency=event.currency,
+            expected_close=event.expected_close,
+            owner=event.owner,
+            opened_at=event.timestamp,
+        )
+    if isinstance(event, Opportunity.StageMoved):
+        return OpportunityStageChanged(
+            opportunity_id=opportunity_id,
+            stage=event.stage,
+            probability=event.probability,
+            changed_at=event.timestamp,
+        )
+    return None
+
+
+def _activity(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+    """Completed carries what it is about, so a consumer needs no earlier message."""
+    activity_id = str(event.originator_id)
+    if isinstance(event, Activity.Scheduled):
+        return ActivityScheduled(
+            activity_id=activity_id,
+            kind=event.kind,
+            subject=event.subject,
+            regarding=event.regarding,
+            regarding_id=str(event.regarding_id),
+            owner=event.owner,
+            due_at=event.due_at,
+            follow_up_of=str(event.follow_up_of) if event.follow_up_of else None,
+            scheduled_at=event.timestamp,
+        )
+    if isinstance(event, Activity.Completed):
+        return ActivityCompleted(
+            activity_id=activity_id,
+            kind=event.kind,
+            regarding=event.regarding,
+            regarding_id=str(event.regarding_id),
+            owner=event.owner,
+            outcome=event.outcome,
+            callback_at=event.callback_at,
+            note=event.note,
+            completed_at=event.timestamp,
         )
     return None

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from acquisition.api import customers, leads, opportunities
+from acquisition.api import activities, customers, leads, opportunities
 
 routes = APIRouter()
-for concept in (leads, customers, opportunities):
+for concept in (leads, customers, opportunities, activities):
     routes.include_router(concept.routes)

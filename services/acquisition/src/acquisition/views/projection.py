@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
 from acquisition.domain.duplicates import ContactCard
-from acquisition.views import customers, leads
+from acquisition.views import activities, customers, leads
 from acquisition.views.leads import LeadFilter
+from contracts.activities import ActivityScheduled
 from contracts.customers import CustomerRegistered
 from contracts.leads import LeadCaptured
 from servicekit.consumer import Delivery
@@ -17,16 +19,22 @@ from servicekit.handlers import Projection
 
 
 class AcquisitionViews(Projection):
-    topics = ("crm.leads.v1", "crm.customers.v1")
+    topics = ("crm.leads.v1", "crm.customers.v1", "crm.activities.v1")
 
     def project(self, connection: Connection, delivery: Delivery) -> None:
         if delivery.topic == "crm.leads.v1":
             leads.project(connection, delivery.event)
+        elif delivery.topic == "crm.activities.v1":
+            activities.project(connection, delivery.event)
         else:
             customers.project(connection, delivery.event)
 
+    def agenda(self, owner: str, day: date) -> list[dict[str, Any]]:
+        with self.store.reading() as connection:
+            return activities.agenda(connection, owner, day)
+
     def keys_of(self, delivery: Delivery) -> Iterable[str]:
-        if isinstance(delivery.event, LeadCaptured | CustomerRegistered):
+        if isinstance(delivery.event, LeadCaptured | CustomerRegistered | ActivityScheduled):
             return (delivery.envelope.subject,)
         return ()
 
