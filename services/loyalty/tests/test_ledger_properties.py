@@ -34,6 +34,8 @@ operations = st.one_of(
     st.tuples(
         st.just("expire"),
     ),
+    st.tuples(st.just("redeem"), st.integers(1, 200)),
+    st.tuples(st.just("return redeemed"), st.integers(0, 5)),
 )
 steps = st.lists(st.tuples(st.integers(0, 60), operations), max_size=40)
 
@@ -73,6 +75,15 @@ def perform(acc: LoyaltyAccount, op: tuple[Any, ...], at: datetime, n: int) -> N
             acc.adjust(op[1], "correction", "agent", at, RULES)
         except InsufficientPoints:
             assert -op[1] > acc.points_balance
+    elif kind == "redeem":
+        try:
+            acc.redeem(f"red-{n}", op[1], "reward", "a reward", "web", at, RULES)
+        except InsufficientPoints:
+            assert op[1] > acc.points_balance
+    elif kind == "return redeemed":
+        redeemed = sorted(acc.redeemed)
+        if op[1] < len(redeemed):
+            acc.return_redeemed(redeemed[op[1]], "cancelled", "web", at, RULES)
     else:
         acc.expire_due(at, RULES)
 

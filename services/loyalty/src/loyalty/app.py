@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -12,9 +12,12 @@ from eventsourcing.utils import get_topic
 
 from loyalty.domain.account import LoyaltyAccount
 from loyalty.domain.programme import Programme
+from loyalty.domain.promotions import Cart, Effect, Promotion, evaluate
+from loyalty.domain.rewards import Redemption, Reward
 from loyalty.domain.rules import EarningRules, ProgrammeRules
 from loyalty.domain.tiers import TierRules
 from servicekit.eventstore import ServiceApplication
+from servicekit.idempotency import ensure_same_request
 
 T = TypeVar("T")
 CONFLICT_RETRIES = 5
@@ -115,6 +118,179 @@ class Loyalty(ServiceApplication):
             for notification in batch:
                 yield notification.originator_id  # type: ignore[misc]
             start = batch[-1].id
+
+    # rewards and redemptions
+
+    def catalogue_reward(
+        self,
+        reward_id: UUID,
+        name: str,
+        description: str,
+        points_cost: int,
+        stock: int,
+        valid_from: datetime | None,
+        valid_until: datetime | None,
+    ) -> Reward:
+        request: dict[str, Any] = {
+            "name": name,
+            "description": description,
+            "points_cost": points_cost,
+            "stock": stock,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+        }
+        if reward_id in self.repository:  # a retried request with the same Idempotency-Key
+            existing: Reward = self.repository.get(reward_id)
+            ensure_same_request(existing, {**request, "stock": existing.catalogued_stock})
+            return existing
+        reward = Reward(id=reward_id, **request)
+        self.save(reward)
+        return reward
+
+    def reward(self, reward_id: UUID) -> Reward:
+        reward: Reward = self.repository.get(reward_id)
+        return reward
+
+    def rewards(self, after: int | None, limit: int) -> list[tuple[int, Reward]]:
+        """The catalogue in the order it was filled, each with its position (a cursor)."""
+        batch = self.recorder.select_notifications(
+            start=after,
+            limit=limit,
+            topics=[get_topic(Reward.Catalogued)],
+            inclusive_of_start=False,
+        )
+        return [(n.id, self.reward(n.originator_id)) for n in batch]  # type: ignore[arg-type]
+
+    def restock(self, reward_id: UUID, quantity: int) -> Reward:
+        def attempt() -> Reward:
+            reward = self.reward(reward_id)
+            reward.restock(quantity)
+            self.save(reward)
+            return reward
+
+        return self.retrying(attempt)
+
+    def redemption(self, redemption_id: UUID) -> Redemption:
+        redemption: Redemption = self.repository.get(redemption_id)
+        return redemption
+
+    def redeem(
+        self,
+        redemption_id: UUID,
+        customer_id: str,
+        reward_id: UUID,
+        quantity: int,
+        actor: str | None,
+        at: datetime | None = None,
+    ) -> Redemption:
+        """Reserve the points and the stock together, or neither.
+
+        The account, the reward and the new redemption are saved in one
+        transaction: a concurrent redemption that changed either aggregate
+        makes this one fail on its version and decide again on fresh state,
+        so neither a balance nor a stock can go below zero."""
+        request: dict[str, Any] = {
+            "customer_id": customer_id,
+            "reward_id": str(reward_id),
+            "quantity": quantity,
+        }
+
+        def attempt() -> Redemption:
+            if redemption_id in self.repository:  # a retried request
+                existing = self.redemption(redemption_id)
+                ensure_same_request(existing, request)
+                return existing
+            moment = at or utc_now()
+            rules = self.programme_rules()
+            account = self.account_of(customer_id)
+            reward = self.reward(reward_id)
+            account.expire_due(moment, rules)
+            points = reward.reserve(str(redemption_id), quantity, moment)
+            account.redeem(
+                str(redemption_id), points, str(reward_id), reward.name, actor, moment, rules
+            )
+            redemption = Redemption(
+                id=redemption_id, points=points, requested_at=moment, actor=actor, **request
+            )
+            self.save(account, reward, redemption)
+            return redemption
+
+        return self.retrying(attempt)
+
+    def fulfil_redemption(
+        self, redemption_id: UUID, actor: str | None, at: datetime | None = None
+    ) -> Redemption:
+        def attempt() -> Redemption:
+            redemption = self.redemption(redemption_id)
+            if redemption.fulfil(at or utc_now(), actor):
+                reward = self.reward(UUID(redemption.reward_id))
+                reward.hand_over(str(redemption_id))
+                self.save(redemption, reward)
+            return redemption
+
+        return self.retrying(attempt)
+
+    def cancel_redemption(
+        self, redemption_id: UUID, reason: str, actor: str | None, at: datetime | None = None
+    ) -> Redemption:
+        """Points back to the account and the units back to the stock, in one transaction."""
+
+        def attempt() -> Redemption:
+            moment = at or utc_now()
+            redemption = self.redemption(redemption_id)
+            if redemption.cancel(moment, reason, actor):
+                reward = self.reward(UUID(redemption.reward_id))
+                reward.release(str(redemption_id))
+                account = self.account_of(redemption.customer_id)
+                account.return_redeemed(
+                    str(redemption_id), reason, actor, moment, self.programme_rules()
+                )
+                self.save(redemption, reward, account)
+            return redemption
+
+        return self.retrying(attempt)
+
+    # promotions
+
+    def draft_promotion(self, promotion_id: UUID, request: dict[str, Any]) -> Promotion:
+        if promotion_id in self.repository:  # a retried request with the same Idempotency-Key
+            existing = self.promotion(promotion_id)
+            if existing.name != request["name"] or existing.kind != request["kind"]:
+                ensure_same_request(existing, {"name": request["name"], "kind": request["kind"]})
+            return existing
+        promotion = Promotion(id=promotion_id, **request)
+        self.save(promotion)
+        return promotion
+
+    def promotion(self, promotion_id: UUID) -> Promotion:
+        promotion: Promotion = self.repository.get(promotion_id)
+        return promotion
+
+    def activate_promotion(self, promotion_id: UUID, actor: str | None) -> Promotion:
+        return self._change_promotion(promotion_id, lambda p: p.activate(actor))
+
+    def pause_promotion(self, promotion_id: UUID, actor: str | None) -> Promotion:
+        return self._change_promotion(promotion_id, lambda p: p.pause(actor))
+
+    def _change_promotion(
+        self, promotion_id: UUID, change: Callable[[Promotion], bool]
+    ) -> Promotion:
+        def attempt() -> Promotion:
+            promotion = self.promotion(promotion_id)
+            if change(promotion):
+                self.save(promotion)
+            return promotion
+
+        return self.retrying(attempt)
+
+    def promotions(self) -> list[Promotion]:
+        batch = self.recorder.select_notifications(
+            start=None, limit=10_000, topics=[get_topic(Promotion.Drafted)]
+        )
+        return [self.promotion(n.originator_id) for n in batch]  # type: ignore[arg-type]
+
+    def evaluate_cart(self, cart: Cart) -> list[Effect]:
+        return evaluate(self.promotions(), cart)
 
     def retrying(self, attempt: Callable[[], T]) -> T:
         """Decide again on fresh state when a concurrent writer changed the aggregate."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from loyalty import api, outbox
+from loyalty import api, outbox, promotions_api, rewards_api
 from loyalty.app import Loyalty
 from loyalty.inbox import LoyaltyInbox
 from loyalty.settings import LoyaltySettings
@@ -25,4 +25,8 @@ def build_runtime(settings: LoyaltySettings | None = None) -> Runtime:
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The ASGI app; ``uvicorn --factory loyalty.bootstrap:create_app`` works too."""
-    return create_http_app(runtime or build_runtime(), [api.routes], title="CRM loyalty")
+    return create_http_app(
+        runtime or build_runtime(),
+        [api.routes, rewards_api.routes, promotions_api.routes],
+        title="CRM loyalty",
+    )

@@ -2,7 +2,8 @@
 
 Every movement of the points balance goes to ``crm.loyalty.ledger.v1`` with
 its monetary value (decided with the movement, so a later change of the cost
-per point never rewrites what the ERP booked); tier changes go to
+per point never rewrites what the ERP booked; points a cancelled redemption
+gives back carry the value they were redeemed at); tier changes go to
 ``crm.loyalty.accounts.v1``. Movements of no points (a reversal wholly owed
 or written off) change no balance and are not published.
 """
@@ -14,7 +15,13 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from contracts import IntegrationEvent
-from contracts.ledger import PointsExpired, PointsIssued, PointsReversed
+from contracts.ledger import (
+    PointsExpired,
+    PointsIssued,
+    PointsRedeemed,
+    PointsReturned,
+    PointsReversed,
+)
 from contracts.loyalty import LoyaltyAccountOpened, TierChanged
 from loyalty.domain.account import LoyaltyAccount, Tier
 
@@ -62,6 +69,31 @@ def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent |
             currency=event.currency,
             balance_after=event.balance_after,
             occurred_at=event.occurred_at,
+        )
+    if isinstance(event, LoyaltyAccount.PointsRedeemed):
+        return PointsRedeemed(
+            account_id=account_id,
+            customer_id=event.customer_id,
+            points=event.points,
+            monetary_value=event.monetary_value,
+            currency=event.currency,
+            balance_after=event.balance_after,
+            occurred_at=event.occurred_at,
+            redemption_id=event.redemption_id,
+            reward_id=event.reward_id,
+        )
+    if isinstance(event, LoyaltyAccount.RedeemedPointsReturned):
+        return PointsReturned(
+            account_id=account_id,
+            customer_id=event.customer_id,
+            points=event.points,
+            monetary_value=event.monetary_value,
+            currency=event.currency,
+            balance_after=event.balance_after,
+            occurred_at=event.occurred_at,
+            redemption_id=event.redemption_id,
+            reward_id=event.reward_id,
+            reason=event.reason,
         )
     if isinstance(event, LoyaltyAccount.TierChanged):
         return TierChanged(

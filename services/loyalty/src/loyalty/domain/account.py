@@ -23,6 +23,7 @@ from loyalty.domain.ledger import (
     MovementKind,
     OrderedLine,
     OrderStatus,
+    RedeemedPoints,
 )
 from loyalty.domain.rules import ProgrammeRules
 from loyalty.domain.tiers import Purchase, Tier, TierRules
@@ -118,6 +119,39 @@ class LoyaltyAccount(Aggregate):
         monetary_value: Decimal
         currency: str
 
+    class PointsRedeemed(Aggregate.Event):
+        """Points spent on a reward, taken from the lots oldest first."""
+
+        TOPIC = "loyalty:LoyaltyAccount.PointsRedeemed"
+        customer_id: str
+        points: int
+        taken: Taken
+        redemption_id: str
+        reward_id: str | None
+        reason: str
+        occurred_at: datetime
+        balance_after: int
+        monetary_value: Decimal
+        currency: str
+        actor: str | None
+
+    class RedeemedPointsReturned(Aggregate.Event):
+        """A cancelled redemption's points, put back in the lots they came from
+        (so returning them never extends their expiry) at the value they left with."""
+
+        TOPIC = "loyalty:LoyaltyAccount.RedeemedPointsReturned"
+        customer_id: str
+        points: int
+        returned: Taken
+        redemption_id: str
+        reward_id: str | None
+        reason: str
+        occurred_at: datetime
+        balance_after: int
+        monetary_value: Decimal
+        currency: str
+        actor: str | None
+
     class TierChanged(Aggregate.Event):
         TOPIC = "loyalty:LoyaltyAccount.TierChanged"
         customer_id: str
@@ -142,6 +176,7 @@ class LoyaltyAccount(Aggregate):
         self.orders: dict[str, EarnedOrder] = {}
         self.movements: list[Movement] = []
         self.requests: set[str] = set()
+        self.redeemed: dict[str, RedeemedPoints] = {}
 
     # queries
 
@@ -258,6 +293,71 @@ class LoyaltyAccount(Aggregate):
         self._reverse_points(taken, [], 0, 0, None, reason, at, rules, actor, request_id)
         return True
 
+    def redeem(
+        self,
+        redemption_id: str,
+        points: int,
+        reward_id: str | None,
+        reason: str,
+        actor: str | None,
+        at: datetime,
+        rules: ProgrammeRules,
+    ) -> bool:
+        """Spend available points on a redemption, once: never more than the balance."""
+        if redemption_id in self.redeemed:
+            return False
+        if points <= 0:
+            raise ValueError("a redemption spends at least one point")
+        if points > self.points_balance:
+            raise InsufficientPoints(
+                f"the account holds {self.points_balance} points, fewer than {points}"
+            )
+        self._points_redeemed(
+            customer_id=self.customer_id,
+            points=points,
+            taken=self._take(points),
+            redemption_id=redemption_id,
+            reward_id=reward_id,
+            reason=reason,
+            occurred_at=at,
+            balance_after=self.points_balance - points,
+            monetary_value=rules.earning.value_of(points),
+            currency=rules.earning.currency,
+            actor=actor,
+        )
+        return True
+
+    def return_redeemed(
+        self,
+        redemption_id: str,
+        reason: str,
+        actor: str | None,
+        at: datetime,
+        rules: ProgrammeRules,
+    ) -> int:
+        """Give a cancelled redemption's points back, once; returns the points returned.
+
+        They settle points owed first, like any credit: a customer who kept points
+        for goods given back does not get them back twice."""
+        spent = self.redeemed.get(redemption_id)
+        if spent is None or spent.returned:
+            return 0
+        self._redeemed_points_returned(
+            customer_id=self.customer_id,
+            points=spent.points,
+            returned=spent.taken,
+            redemption_id=redemption_id,
+            reward_id=spent.reward_id,
+            reason=reason,
+            occurred_at=at,
+            balance_after=self.points_balance + spent.points,
+            monetary_value=spent.monetary_value,
+            currency=spent.currency,
+            actor=actor,
+        )
+        self._settle_owed(spent.points, None, at, rules)
+        return spent.points
+
     def expire_due(self, at: datetime, rules: ProgrammeRules) -> int:
         """Expire every lot whose time has come, oldest first; returns the points expired."""
         due: Taken = [
@@ -372,9 +472,15 @@ class LoyaltyAccount(Aggregate):
             actor=actor,
             request_id=request_id,
         )
+        self._settle_owed(points, lot_id, at, rules)
+
+    def _settle_owed(
+        self, credited: int, prefer: str | None, at: datetime, rules: ProgrammeRules
+    ) -> None:
+        """Points credited while the customer owes points pay the debt first."""
         if self.points_owed:
-            settled = min(self.points_owed, points)
-            taken = self._take(settled, prefer=lot_id)
+            settled = min(self.points_owed, credited)
+            taken = self._take(settled, prefer=prefer)
             self._reverse_points(taken, [], 0, settled, None, OWED_REASON, at, rules, None, None)
 
     def _reverse_points(
@@ -545,6 +651,52 @@ class LoyaltyAccount(Aggregate):
         self.points_balance -= points
         reason = "points expired"
         self._movement(MovementKind.EXPIRED, -points, occurred_at, reason, None, None, None)
+
+    @event(PointsRedeemed)
+    def _points_redeemed(
+        self,
+        customer_id: str,
+        points: int,
+        taken: Taken,
+        redemption_id: str,
+        reward_id: str | None,
+        reason: str,
+        occurred_at: datetime,
+        balance_after: int,
+        monetary_value: Decimal,
+        currency: str,
+        actor: str | None,
+    ) -> None:
+        for lot_id, n in taken:
+            self.lots[lot_id].remaining -= n
+        self.points_balance -= points
+        self.redeemed[redemption_id] = RedeemedPoints(
+            points, taken, reward_id, monetary_value, currency
+        )
+        kind = MovementKind.REDEEMED
+        self._movement(kind, -points, occurred_at, reason, None, redemption_id, actor)
+
+    @event(RedeemedPointsReturned)
+    def _redeemed_points_returned(
+        self,
+        customer_id: str,
+        points: int,
+        returned: Taken,
+        redemption_id: str,
+        reward_id: str | None,
+        reason: str,
+        occurred_at: datetime,
+        balance_after: int,
+        monetary_value: Decimal,
+        currency: str,
+        actor: str | None,
+    ) -> None:
+        for lot_id, n in returned:
+            self.lots[lot_id].remaining += n
+        self.points_balance += points
+        self.redeemed[redemption_id].returned = True
+        kind = MovementKind.RETURNED
+        self._movement(kind, points, occurred_at, reason, None, redemption_id, actor)
 
     @event(TierChanged)
     def _tier_changed(

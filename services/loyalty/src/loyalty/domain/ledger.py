@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from loyalty.domain.tiers import Purchase
 
@@ -93,10 +94,23 @@ class EarnedOrder:
         return Purchase(self.placed_at, amount)
 
 
+@dataclass
+class RedeemedPoints:
+    """What a redemption took from which lots, kept so a cancellation returns exactly that."""
+
+    points: int
+    taken: list[list[Any]]  # [[lot_id, points], ...]
+    reward_id: str | None
+    monetary_value: Decimal
+    currency: str
+    returned: bool = False
+
+
 class MovementKind(StrEnum):
     ISSUED = "issued"
     REVERSED = "reversed"
     REDEEMED = "redeemed"
+    RETURNED = "returned"  # a cancelled redemption's points, given back
     EXPIRED = "expired"
 
 

@@ -1,0 +1,188 @@
+"""Promotions over HTTP: draft, activate, pause, and evaluate a cart before checkout."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from loyalty.api import App, Marketing, Readers
+from loyalty.app import utc_now
+from loyalty.domain.promotions import (
+    Cart,
+    CartLine,
+    Effect,
+    Promotion,
+    PromotionKind,
+    PromotionStatus,
+    Terms,
+)
+from loyalty.domain.rewards import IllegalTransition
+from servicekit.idempotency import IdempotencyKey, new_id
+from servicekit.problems import Problem
+
+routes = APIRouter()
+
+
+class TermsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment_method: str | None = None
+    discount_percent: Decimal = Field(default=Decimal(0), ge=0, le=100)
+    bonus_points: int = Field(default=0, ge=0)
+    multiplier: Decimal = Field(default=Decimal(1), ge=1)
+    skus: list[str] = []
+    categories: list[str] = []
+    buy_sku: str | None = None
+    buy_quantity: int = Field(default=1, ge=1)
+    gift_sku: str | None = None
+    gift_quantity: int = Field(default=1, ge=1)
+    gift_cost: Decimal = Field(default=Decimal(0), ge=0)
+
+
+class PromotionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: PromotionKind
+    terms: TermsIn = TermsIn()
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    tiers: list[str] = []
+    segments: list[str] = []
+    channels: list[str] = []
+    budget: Decimal | None = Field(default=None, ge=0)
+    per_customer_limit: int | None = Field(default=None, ge=1)
+
+
+class PromotionOut(BaseModel):
+    promotion_id: UUID
+    version: int
+    name: str
+    kind: PromotionKind
+    status: PromotionStatus
+    starts_at: datetime | None
+    ends_at: datetime | None
+    budget: Decimal | None
+    spent: Decimal
+    per_customer_limit: int | None
+
+    @classmethod
+    def of(cls, promotion: Promotion) -> PromotionOut:
+        return cls(
+            promotion_id=promotion.id,
+            version=promotion.version,
+            name=promotion.name,
+            kind=promotion.kind,
+            status=promotion.status,
+            starts_at=promotion.starts_at,
+            ends_at=promotion.ends_at,
+            budget=promotion.budget,
+            spent=promotion.spent,
+            per_customer_limit=promotion.per_customer_limit,
+        )
+
+
+class CartLineIn(BaseModel):
+    sku: str
+    category: str = "general"
+    quantity: int = Field(gt=0)
+    unit_price: Decimal = Field(ge=0)
+
+
+class CartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str | None = None
+    tier: str | None = Field(default=None, description="Default: the customer's tier")
+    segments: list[str] = []
+    channel: str
+    payment_method: str | None = None
+    lines: list[CartLineIn] = Field(min_length=1)
+    at: datetime | None = None
+
+
+class EffectOut(BaseModel):
+    promotion_id: UUID
+    name: str
+    kind: PromotionKind
+    discount: Decimal
+    bonus_points: int
+    points_multiplier: Decimal
+    gift_sku: str | None
+    gift_quantity: int
+
+    @classmethod
+    def of(cls, effect: Effect) -> EffectOut:
+        return cls(**{k: v for k, v in effect.__dict__.items() if k != "cost"})
+
+
+class EvaluationOut(BaseModel):
+    effects: list[EffectOut]
+    total_discount: Decimal
+    bonus_points: int
+
+
+@routes.post("/promotions", status_code=status.HTTP_201_CREATED, tags=["promotions"])
+def draft_promotion(
+    body: PromotionIn, app: App, _: Marketing, response: Response, key: IdempotencyKey = None
+) -> PromotionOut:
+    terms = Terms(
+        **{
+            **body.terms.model_dump(),
+            "skus": frozenset(body.terms.skus),
+            "categories": frozenset(body.terms.categories),
+        }
+    )
+    request = {**body.model_dump(exclude={"terms"}), "terms": terms.to_dict()}
+    try:
+        promotion = app.draft_promotion(new_id("promotion", key), request)
+    except ValueError as error:
+        raise Problem(422, "Invalid promotion", str(error)) from None
+    response.headers["ETag"] = f'"{promotion.version}"'
+    return PromotionOut.of(promotion)
+
+
+@routes.get("/promotions/{promotion_id}", tags=["promotions"])
+def get_promotion(promotion_id: UUID, app: App, _: Readers) -> PromotionOut:
+    return PromotionOut.of(app.promotion(promotion_id))
+
+
+@routes.post("/promotions/{promotion_id}/activate", tags=["promotions"])
+def activate_promotion(promotion_id: UUID, app: App, who: Marketing) -> PromotionOut:
+    return PromotionOut.of(app.activate_promotion(promotion_id, who.subject))
+
+
+@routes.post("/promotions/{promotion_id}/pause", tags=["promotions"])
+def pause_promotion(promotion_id: UUID, app: App, who: Marketing) -> PromotionOut:
+    try:
+        return PromotionOut.of(app.pause_promotion(promotion_id, who.subject))
+    except IllegalTransition as refusal:
+        raise Problem(409, "Illegal transition", str(refusal)) from None
+
+
+@routes.post("/promotions/evaluate", tags=["promotions"])
+def evaluate_cart(body: CartIn, app: App, _: Readers) -> EvaluationOut:
+    """The effects the running promotions would give this cart at checkout."""
+    tier = body.tier
+    if tier is None:
+        known = body.customer_id is not None and app.has_account(body.customer_id)
+        tier = app.account_of(str(body.customer_id)).tier.value if known else "standard"
+    cart = Cart(
+        customer_id=body.customer_id,
+        tier=tier,
+        segments=frozenset(body.segments),
+        channel=body.channel,
+        payment_method=body.payment_method,
+        lines=tuple(CartLine(**line.model_dump()) for line in body.lines),
+        at=body.at or utc_now(),
+    )
+    effects = app.evaluate_cart(cart)
+    return EvaluationOut(
+        effects=[EffectOut.of(e) for e in effects],
+        total_discount=sum((e.discount for e in effects), Decimal(0)),
+        bonus_points=sum(e.bonus_points for e in effects),
+    )
