@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from analytics.assessor import Assessor
+from analytics.views.assessments import Assessments
 from analytics.views.customer360 import Customer360
 from servicekit.auth import Principal, require
 from servicekit.problems import Problem
@@ -14,15 +19,23 @@ from servicekit.service import handler
 routes = APIRouter()
 
 Readers = Annotated[Principal, Depends(require("analyst", "sales", "marketing", "support"))]
+Admins = Annotated[Principal, Depends(require("admin"))]
+
+
+def assessor(request: Request) -> Assessor:
+    found: Assessor = request.app.state.assessor
+    return found
 
 
 View = Annotated[Customer360, Depends(handler(Customer360))]
+Assessing = Annotated[Assessor, Depends(assessor)]
 
 
 @routes.get("/customers/{customer_id}/360", tags=["customers"])
 def get_customer_360(
     customer_id: str,
     view: View,
+    assessing: Assessing,
     _: Readers,
     wait_ms: Annotated[
         int, Query(ge=0, le=10_000, description="Wait up to this long for the customer to appear")
@@ -31,6 +44,7 @@ def get_customer_360(
     found = view.wait_for(customer_id, lambda: view.view(customer_id), wait_ms / 1000)
     if found is None:
         raise Problem(404, "Not found", f"Analytics knows no customer {customer_id} (yet).")
+    found["assessment"] = assessing.assessments.of(customer_id)
     return found
 
 
@@ -38,3 +52,69 @@ def get_customer_360(
 def unresolved_orders(view: View, _: Readers) -> list[dict[str, Any]]:
     """ERP messages kept aside until the customer they name is known to the CRM."""
     return view.unresolved_orders()
+
+
+@routes.get("/segments", tags=["segments"])
+def segments(assessing: Assessing, _: Readers) -> list[dict[str, Any]]:
+    """How many customers each RFM segment holds after the latest assessment."""
+    return assessing.assessments.segments()
+
+
+MEMBER_COLUMNS = (
+    "customer_id",
+    "segment",
+    "rfm_score",
+    "probability_alive",
+    "churn_risk",
+    "expected_purchases",
+    "lifetime_value",
+    "assessed_at",
+)
+
+
+@routes.get("/segments/{segment}/members", tags=["segments"], response_model=None)
+def segment_members(
+    segment: str,
+    request: Request,
+    assessing: Assessing,
+    _: Readers,
+    after: Annotated[str | None, Query(description="Cursor: the last customer id seen")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    format: Annotated[Literal["json", "csv"] | None, Query()] = None,
+) -> dict[str, Any] | Response:
+    """The segment's customers, paged by cursor; as CSV (all of them) for campaign tools."""
+    wants_csv = format == "csv" or (
+        format is None and "text/csv" in request.headers.get("accept", "")
+    )
+    members: Assessments = assessing.assessments
+    if wants_csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=MEMBER_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in members.members(segment):
+            writer.writerow({**row, "assessed_at": row["assessed_at"].isoformat()})
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{segment}.csv"'},
+        )
+    page = members.members(segment, after=after, limit=limit)
+    return {
+        "segment": segment,
+        "items": page,
+        "next": page[-1]["customer_id"] if len(page) == limit else None,
+    }
+
+
+@routes.post("/assessments/run", tags=["assessments"])
+def run_assessment(
+    assessing: Assessing,
+    _: Admins,
+    as_of: Annotated[
+        datetime | None, Query(description="Assess as of this time (default: now)")
+    ] = None,
+) -> dict[str, Any]:
+    """Assess every customer now (the background job does it every assessment_seconds)."""
+    if as_of is not None and as_of.tzinfo is None:
+        raise Problem(422, "Invalid as_of", "as_of needs a time zone, e.g. 2026-11-02T10:00:00Z")
+    return assessing.run(as_of)

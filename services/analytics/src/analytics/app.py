@@ -1,7 +1,48 @@
 """Analytics' application: it writes nothing to the business but its signals."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from eventsourcing.application import AggregateNotFoundError
+
+from analytics.domain.assessment import Assessment, CustomerAssessment, SignalPolicy
 from servicekit.eventstore import ServiceApplication
 
 
 class Analytics(ServiceApplication):
     name = "analytics"
+
+    def record_assessments(
+        self, assessed: Mapping[str, Assessment], policy: SignalPolicy, as_of: datetime
+    ) -> int:
+        """Record the signals this assessment run gives rise to; returns how many.
+
+        Customers whose standing did not change materially record nothing, so
+        running the same assessment twice publishes nothing the second time.
+        """
+        changed: list[CustomerAssessment] = []
+        signals = 0
+        for customer_id, assessment in assessed.items():
+            standing = self.assessment(customer_id)
+            if standing is None:
+                standing = CustomerAssessment(
+                    id=CustomerAssessment.id_for(customer_id), customer_id=customer_id
+                )
+                signals -= 1  # the Started event is no signal
+            standing.assess(assessment, policy, as_of)
+            pending = len(standing.pending_events)
+            if pending:
+                signals += pending
+                changed.append(standing)
+        if changed:
+            self.save(*changed)
+        return signals
+
+    def assessment(self, customer_id: str) -> CustomerAssessment | None:
+        try:
+            found: CustomerAssessment = self.repository.get(CustomerAssessment.id_for(customer_id))
+        except AggregateNotFoundError:
+            return None
+        return found

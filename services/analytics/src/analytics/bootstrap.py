@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from analytics import api
+from analytics import api, outbox
 from analytics.app import Analytics
+from analytics.assessor import Assessor
 from analytics.settings import AnalyticsSettings
 from analytics.views import metadata
+from analytics.views.assessments import Assessments
 from analytics.views.customer360 import Customer360
 from servicekit.eventstore import store_environment
 from servicekit.service import Runtime, create_http_app
@@ -18,15 +20,37 @@ def build_runtime(settings: AnalyticsSettings | None = None) -> Runtime:
     settings = settings or AnalyticsSettings()
     app = Analytics(store_environment(settings))
     views = ViewStore(views_url(settings), metadata)
-    return Runtime(
+    customer360 = Customer360(views)
+    runtime = Runtime(
         settings=settings,
         app=app,
-        translate=lambda _: None,
-        handlers=[Customer360(views)],
+        translate=outbox.to_integration_event,
+        handlers=[customer360],
         views=views,
+    )
+    runtime.background = [assessor(runtime).every(settings.assessment_seconds)]
+    return runtime
+
+
+def assessor(runtime: Runtime) -> Assessor:
+    """The assessment run over this runtime's read models and event store."""
+    settings = runtime.settings
+    if not isinstance(settings, AnalyticsSettings) or not isinstance(runtime.app, Analytics):
+        raise TypeError("not an analytics runtime")
+    assert runtime.views is not None
+    view = next(h for h in runtime.handlers if isinstance(h, Customer360))
+    return Assessor(
+        app=runtime.app,
+        view=view,
+        assessments=Assessments(runtime.views),
+        valuation=settings.valuation_policy(),
+        signals=settings.signal_policy(),
     )
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The ASGI app; ``uvicorn --factory analytics.bootstrap:create_app`` works too."""
-    return create_http_app(runtime or build_runtime(), [api.routes], title="CRM analytics")
+    runtime = runtime or build_runtime()
+    http = create_http_app(runtime, [api.routes], title="CRM analytics")
+    http.state.assessor = assessor(runtime)
+    return http

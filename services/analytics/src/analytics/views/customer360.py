@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from analytics.domain.valuation import Order
 from analytics.views import ERP_CUSTOMER, ORDER, references
 from analytics.views.profiles import cases, loyalty_accounts, profiles
 from analytics.views.purchases import order_lines, orders, payments
@@ -300,3 +302,24 @@ class Customer360(Projection):
             }
             for p in waiting
         ]
+
+    def order_book(self) -> dict[str, list[Order]]:
+        """Every customer's orders that were not cancelled, at what was kept after returns."""
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                select(
+                    orders.c.customer_id,
+                    orders.c.placed_at,
+                    orders.c.total,
+                    orders.c.returned_amount,
+                ).where(orders.c.status != "cancelled")
+            ).all()
+        book: dict[str, list[Order]] = {}
+        for row in rows:
+            placed_at = row.placed_at
+            if placed_at.tzinfo is None:  # SQLite forgets the zone; we store UTC
+                placed_at = placed_at.replace(tzinfo=UTC)
+            book.setdefault(row.customer_id, []).append(
+                Order(placed_at, row.total - row.returned_amount)
+            )
+        return book
