@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from contracts.activities import ActivityCompleted, ActivityScheduled
+from contracts.campaigns import CampaignCostRecorded, CampaignLaunched
 from contracts.cases import (
     CaseAssigned,
     CaseCustomerLinked,
@@ -154,6 +155,13 @@ TOPICS: dict[str, Topic] = {
             events=(ActivityScheduled, ActivityCompleted),
             producer="acquisition",
             description="Tasks, calls, meetings and notes: agendas, stale deals, engagement.",
+        ),
+        Topic(
+            "crm.campaigns.v1",
+            key="campaign_id",
+            events=(CampaignLaunched, CampaignCostRecorded),
+            producer="acquisition",
+            description="Campaigns, budgets and actual costs: cost per lead and per customer.",
         ),
         Topic(
             "crm.loyalty.accounts.v1",
