@@ -19,6 +19,7 @@ from acquisition.domain.activity import (
     Regarding,
 )
 from acquisition.domain.assignment import AssignmentRules, Rotation
+from acquisition.domain.campaign import Campaign, Channel
 from acquisition.domain.consent import Consent
 from acquisition.domain.contact import normalize_email, normalize_phone, region_of_phone
 from acquisition.domain.customer import Customer
@@ -68,6 +69,16 @@ class Completion:
     outcome: CallOutcome | None = None
     callback_at: datetime | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    name: str
+    channel: Channel
+    starts_on: date
+    ends_on: date | None
+    budget: Decimal
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -459,6 +470,54 @@ class Acquisition(ServiceApplication):
         if self._decide(deal, expected_version, lambda: deal.lose(reason, note, request_id)):
             self.save(deal)
         return deal
+
+    # campaigns
+
+    def launch_campaign(self, campaign_id: UUID, plan: CampaignPlan) -> Campaign:
+        request: dict[str, Any] = {
+            "name": plan.name.strip(),
+            "channel": plan.channel,
+            "budget": plan.budget,
+            "currency": plan.currency,
+        }
+        if campaign_id in self.repository:
+            existing = self.campaign(campaign_id)
+            ensure_same_request(existing, request)
+            return existing
+        campaign = Campaign.launch(
+            campaign_id,
+            plan.name,
+            plan.channel,
+            plan.starts_on,
+            plan.ends_on,
+            plan.budget,
+            plan.currency,
+        )
+        self.save(campaign)
+        return campaign
+
+    def campaign(self, campaign_id: UUID) -> Campaign:
+        campaign: Campaign = self.repository.get(campaign_id)
+        return campaign
+
+    def record_campaign_cost(
+        self,
+        campaign_id: UUID,
+        amount: Decimal,
+        currency: str,
+        incurred_on: date,
+        note: str | None = None,
+        request_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Campaign:
+        campaign = self.campaign(campaign_id)
+
+        def recording() -> bool:
+            return campaign.record_cost(amount, currency, incurred_on, note, request_id)
+
+        if self._decide(campaign, expected_version, recording):
+            self.save(campaign)
+        return campaign
 
     # activities
 

@@ -7,11 +7,13 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from acquisition.domain.activity import Activity
+from acquisition.domain.campaign import Campaign
 from acquisition.domain.customer import Customer
 from acquisition.domain.lead import Lead
 from acquisition.domain.opportunity import Opportunity
 from contracts import IntegrationEvent
 from contracts.activities import ActivityCompleted, ActivityScheduled
+from contracts.campaigns import CampaignCostRecorded, CampaignLaunched
 from contracts.customers import (
     Consent,
     ConsentsChanged,
@@ -42,7 +44,9 @@ from contracts.opportunities import (
 
 
 def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
-    lead_event = _lead_lifecycle(event) or _deal_progress(event) or _activity(event)
+    lead_event = (
+        _lead_lifecycle(event) or _deal_progress(event) or _activity(event) or _campaign(event)
+    )
     if lead_event is not None:
         return lead_event
     if isinstance(event, Opportunity.Won):
@@ -226,5 +230,31 @@ def _activity(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
             callback_at=event.callback_at,
             note=event.note,
             completed_at=event.timestamp,
+        )
+    return None
+
+
+def _campaign(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+    """A cost carries the running total, so a consumer never has to add costs up itself."""
+    campaign_id = str(event.originator_id)
+    if isinstance(event, Campaign.Launched):
+        return CampaignLaunched(
+            campaign_id=campaign_id,
+            name=event.name,
+            channel=event.channel,
+            starts_on=event.starts_on,
+            ends_on=event.ends_on,
+            budget=event.budget,
+            currency=event.currency,
+            launched_at=event.timestamp,
+        )
+    if isinstance(event, Campaign.CostRecorded):
+        return CampaignCostRecorded(
+            campaign_id=campaign_id,
+            amount=event.amount,
+            currency=event.currency,
+            incurred_on=event.incurred_on,
+            actual_cost=event.actual_cost,
+            recorded_at=event.timestamp,
         )
     return None

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from acquisition.api import activities, customers, leads, opportunities
+from acquisition.api import activities, campaigns, customers, leads, opportunities, pipeline
 
 routes = APIRouter()
-for concept in (leads, customers, opportunities, activities):
+for concept in (leads, customers, opportunities, activities, pipeline, campaigns):
     routes.include_router(concept.routes)

@@ -1,17 +1,18 @@
-"""Acquisition's one consumer of read models: its own leads and customers, from Kafka."""
+"""Acquisition's one consumer of read models: its own leads, customers, activities and deals."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
 from acquisition.domain.duplicates import ContactCard
-from acquisition.views import activities, customers, leads
+from acquisition.views import activities, campaigns, customers, leads, pipeline
 from acquisition.views.leads import LeadFilter
 from contracts.activities import ActivityScheduled
+from contracts.campaigns import CampaignLaunched
 from contracts.customers import CustomerRegistered
 from contracts.leads import LeadCaptured
 from servicekit.consumer import Delivery
@@ -19,13 +20,23 @@ from servicekit.handlers import Projection
 
 
 class AcquisitionViews(Projection):
-    topics = ("crm.leads.v1", "crm.customers.v1", "crm.activities.v1")
+    topics = (
+        "crm.leads.v1",
+        "crm.customers.v1",
+        "crm.activities.v1",
+        "crm.opportunities.v1",
+        "crm.campaigns.v1",
+    )
 
     def project(self, connection: Connection, delivery: Delivery) -> None:
         if delivery.topic == "crm.leads.v1":
             leads.project(connection, delivery.event)
         elif delivery.topic == "crm.activities.v1":
             activities.project(connection, delivery.event)
+        elif delivery.topic == "crm.opportunities.v1":
+            pipeline.project(connection, delivery.event)
+        elif delivery.topic == "crm.campaigns.v1":
+            campaigns.project(connection, delivery.event)
         else:
             customers.project(connection, delivery.event)
 
@@ -33,8 +44,30 @@ class AcquisitionViews(Projection):
         with self.store.reading() as connection:
             return activities.agenda(connection, owner, day)
 
+    def board(self, pipeline_name: str, limit: int) -> pipeline.Board:
+        with self.store.reading() as connection:
+            return pipeline.Board(
+                pipeline.board(connection, pipeline_name),
+                pipeline.open_deals(connection, pipeline_name, limit),
+            )
+
+    def forecast(self, owner: str | None) -> list[pipeline.ForecastLine]:
+        with self.store.reading() as connection:
+            return pipeline.forecast(connection, owner)
+
+    def stale_deals(self, since: datetime, limit: int) -> list[dict[str, Any]]:
+        with self.store.reading() as connection:
+            return pipeline.stale(connection, since, limit)
+
+    def campaign_results(self, campaign_id: str) -> campaigns.CampaignResults | None:
+        with self.store.reading() as connection:
+            return campaigns.results(connection, campaign_id)
+
     def keys_of(self, delivery: Delivery) -> Iterable[str]:
-        if isinstance(delivery.event, LeadCaptured | CustomerRegistered | ActivityScheduled):
+        if isinstance(
+            delivery.event,
+            LeadCaptured | CustomerRegistered | ActivityScheduled | CampaignLaunched,
+        ):
             return (delivery.envelope.subject,)
         return ()
 
