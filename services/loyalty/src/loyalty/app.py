@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from loyalty.domain.account import LoyaltyAccount
+from loyalty.domain.offers import Offer, OfferKind
 from loyalty.domain.programme import Programme
 from loyalty.domain.promotions import Cart, Effect, Promotion, evaluate
 from loyalty.domain.rewards import Redemption, Reward
@@ -20,6 +22,23 @@ from servicekit.eventstore import ServiceApplication
 from servicekit.idempotency import ensure_same_request
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetentionTerms:
+    """What a retention offer gives, and for how long it stands."""
+
+    valid_for: timedelta = timedelta(days=30)
+    bonus_points: Mapping[OfferKind, int] = field(
+        default_factory=lambda: {
+            OfferKind.SAVE: 500,
+            OfferKind.WIN_BACK: 300,
+            OfferKind.CROSS_SELL: 0,
+            OfferKind.UP_SELL: 0,
+        }
+    )
+
+
 CONFLICT_RETRIES = 5
 
 
@@ -29,6 +48,7 @@ def utc_now() -> datetime:
 
 class Loyalty(ServiceApplication):
     name = "loyalty"
+    retention = RetentionTerms()
 
     # the programme
 
@@ -284,13 +304,75 @@ class Loyalty(ServiceApplication):
         return self.retrying(attempt)
 
     def promotions(self) -> list[Promotion]:
-        batch = self.recorder.select_notifications(
-            start=None, limit=10_000, topics=[get_topic(Promotion.Drafted)]
-        )
-        return [self.promotion(n.originator_id) for n in batch]  # type: ignore[arg-type]
+        return [self.promotion(promotion_id) for promotion_id in self.promotion_ids()]
+
+    def promotion_ids(self) -> list[UUID]:
+        """Every promotion, in the order they were drafted, from this service's own log."""
+        ids: list[UUID] = []
+        start = None
+        while batch := self.recorder.select_notifications(
+            start=start,
+            limit=1000,
+            topics=[get_topic(Promotion.Drafted)],
+            inclusive_of_start=False,
+        ):
+            ids.extend(n.originator_id for n in batch)  # type: ignore[misc]
+            start = batch[-1].id
+        return ids
 
     def evaluate_cart(self, cart: Cart) -> list[Effect]:
         return evaluate(self.promotions(), cart)
+
+    # offers
+
+    def offer(self, offer_id: UUID) -> Offer:
+        offer: Offer = self.repository.get(offer_id)
+        return offer
+
+    def offers_of(self, customer_id: str) -> list[Offer]:
+        """The customer's offers, oldest first, read from this service's own log."""
+        found: list[Offer] = []
+        start = None
+        while batch := self.recorder.select_notifications(
+            start=start, limit=1000, topics=[get_topic(Offer.Issued)], inclusive_of_start=False
+        ):
+            for notification in batch:
+                offer = self.offer(notification.originator_id)  # type: ignore[arg-type]
+                if offer.customer_id == customer_id:
+                    found.append(offer)
+            start = batch[-1].id
+        return found
+
+    def accept_offer(self, offer_id: UUID, actor: str | None, at: datetime | None = None) -> Offer:
+        """Accepting credits the offer's bonus points in the same transaction, once."""
+
+        def attempt() -> Offer:
+            moment = at or utc_now()
+            offer = self.offer(offer_id)
+            if not offer.accept(moment, actor):
+                return offer
+            changed: list[Any] = [offer]
+            if offer.bonus_points:
+                account = self.account_of(offer.customer_id)
+                reason = f"offer accepted: {offer.reason}"
+                rules = self.programme_rules()
+                account.adjust(
+                    offer.bonus_points, reason, actor, moment, rules, f"offer:{offer.id}"
+                )
+                changed.append(account)
+            self.save(*changed)
+            return offer
+
+        return self.retrying(attempt)
+
+    def decline_offer(self, offer_id: UUID, actor: str | None, at: datetime | None = None) -> Offer:
+        def attempt() -> Offer:
+            offer = self.offer(offer_id)
+            if offer.decline(at or utc_now(), actor):
+                self.save(offer)
+            return offer
+
+        return self.retrying(attempt)
 
     def retrying(self, attempt: Callable[[], T]) -> T:
         """Decide again on fresh state when a concurrent writer changed the aggregate."""

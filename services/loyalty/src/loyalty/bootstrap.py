@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from loyalty import api, outbox, promotions_api, rewards_api
+from loyalty import api, offers_api, outbox, promotions_api, rewards_api
 from loyalty.app import Loyalty
 from loyalty.inbox import LoyaltyInbox
 from loyalty.settings import LoyaltySettings
@@ -27,6 +27,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The ASGI app; ``uvicorn --factory loyalty.bootstrap:create_app`` works too."""
     return create_http_app(
         runtime or build_runtime(),
-        [api.routes, rewards_api.routes, promotions_api.routes],
+        [api.routes, rewards_api.routes, promotions_api.routes, offers_api.routes],
         title="CRM loyalty",
     )

@@ -17,11 +17,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 
+from contracts.cases import SatisfactionRecorded
 from contracts.customers import CustomerProfileChanged, CustomerRegistered
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
+from contracts.signals import ChurnRiskRaised
 from loyalty.app import Loyalty
-from loyalty.domain.account import LoyaltyAccount
+from loyalty.domain.account import Award, LoyaltyAccount
 from loyalty.domain.ledger import OrderedLine
+from loyalty.domain.offers import Offer, OfferKind
+from loyalty.domain.promotions import Cart, CartLine, Promotion, points_by_line
 from loyalty.domain.routing import ErpCustomer, LoyaltyOrder
 from servicekit.consumer import Delivery
 from servicekit.handlers import Inbox
@@ -37,7 +41,7 @@ SENT_AT = "_sent_at"  # kept beside a parked follow-up: contracts ignore unknown
 class LoyaltyInbox(Inbox):
     """Accounts for new customers; points for their ERP orders."""
 
-    topics = ("crm.customers.v1", "erp.orders.v1")
+    topics = ("crm.customers.v1", "erp.orders.v1", "crm.cases.v1", "crm.analytics.signals.v1")
     app: Loyalty
 
     def decide(
@@ -55,6 +59,25 @@ class LoyaltyInbox(Inbox):
                 self._placed(work, placed)
             case OrderPaid() | OrderCancelled() | OrderReturned() as follow_up:
                 self._followed_up(work, follow_up, delivery.envelope.time)
+            case SatisfactionRecorded() as scored if scored.save_offer_requested:
+                if scored.customer_id:
+                    self._offer(
+                        work,
+                        OfferKind.SAVE,
+                        f"case:{scored.case_id}",
+                        scored.customer_id,
+                        f"we are sorry about case {scored.case_id}",
+                        scored.recorded_at,
+                    )
+            case ChurnRiskRaised() as risk:
+                self._offer(
+                    work,
+                    OfferKind.WIN_BACK,
+                    f"churn:{risk.customer_id}:{risk.assessed_at.isoformat()}",
+                    risk.customer_id,
+                    "we miss you",
+                    risk.assessed_at,
+                )
         return work.touched.values()
 
     def _placed(self, work: _Work, placed: OrderPlaced) -> None:
@@ -80,6 +103,31 @@ class LoyaltyInbox(Inbox):
         )
         waiting.park(placed.order_id)
         work.touch(waiting)
+
+    def _offer(
+        self,
+        work: _Work,
+        kind: OfferKind,
+        prompted_by: str,
+        customer_id: str,
+        reason: str,
+        at: datetime,
+    ) -> None:
+        """A retention offer, once per prompt: the same signal again finds the offer made."""
+        if work.get(Offer, Offer.create_id(kind.value, prompted_by)) is not None:
+            return
+        terms = self.app.retention
+        work.touch(
+            Offer.issue(
+                kind,
+                prompted_by,
+                customer_id,
+                reason,
+                at,
+                terms.valid_for,
+                bonus_points=terms.bonus_points[kind],
+            )
+        )
 
     def _followed_up(self, work: _Work, follow_up: FollowUp, sent_at: datetime) -> None:
         order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(follow_up.order_id))
@@ -121,16 +169,76 @@ class LoyaltyInbox(Inbox):
         account = work.account(customer_id)
         rules = self.app.programme_rules()
         account.expire_due(placed.placed_at, rules)
+        if placed.order_id in account.orders:
+            return
         lines = [
             OrderedLine(line.sku, line.category, line.quantity, line.unit_price)
             for line in placed.lines
         ]
-        account.record_order(placed.order_id, placed.placed_at, placed.currency, lines, rules)
+        awards = self._apply_promotions(work, account, placed, lines)
+        account.record_order(
+            placed.order_id, placed.placed_at, placed.currency, lines, rules, awards
+        )
+
+    def _apply_promotions(
+        self, work: _Work, account: LoyaltyAccount, placed: OrderPlaced, lines: list[OrderedLine]
+    ) -> list[Award]:
+        """The running promotions the order is eligible for, each recorded on the order
+        and on the promotion (its budget and the customer's uses) in the same transaction."""
+        rules = self.app.programme_rules()
+        cart = Cart(
+            customer_id=account.customer_id,
+            tier=account.tier.value,
+            segments=frozenset(),
+            channel=placed.channel,
+            payment_method=placed.payment_method,
+            lines=tuple(CartLine(o.sku, o.category, o.quantity, o.unit_price) for o in lines),
+            at=placed.placed_at,
+        )
+        base = account.points_by_line(lines, rules)
+        awards = []
+        for promotion in work.promotions():
+            effect = promotion.effect_for(cart)
+            if effect is None:
+                continue
+            by_line = points_by_line(promotion, effect, cart.lines, base)
+            points = sum(by_line.values())
+            cost = effect.cost + rules.earning.value_of(points)
+            if promotion.apply_to_order(
+                placed.order_id, account.customer_id, points, cost, cart.total, placed.placed_at
+            ):
+                work.touch(promotion)
+                if points:
+                    awards.append(Award(str(promotion.id), promotion.name, by_line))
+        return awards
 
     def _follow(
         self, work: _Work, customer_id: str, follow_up: FollowUp, sent_at: datetime
     ) -> None:
         account = work.account(customer_id)
+        rules = self.app.programme_rules()
+        order_id = follow_up.order_id
+        before = account.promotion_kept(order_id)
+        self._move(account, follow_up, sent_at)
+        if isinstance(follow_up, OrderPaid):
+            return
+        after = account.promotion_kept(order_id)
+        cancelled = isinstance(follow_up, OrderCancelled)
+        at = (
+            follow_up.returned_at
+            if isinstance(follow_up, OrderReturned)
+            else follow_up.cancelled_at or sent_at
+        )
+        for promotion in work.promotions():
+            if order_id not in promotion.applications:
+                continue
+            key = str(promotion.id)
+            given_back = before.get(key, 0) - after.get(key, 0)
+            value = rules.earning.value_of(given_back)
+            if promotion.give_back(order_id, given_back, value, cancelled, at):
+                work.touch(promotion)
+
+    def _move(self, account: LoyaltyAccount, follow_up: FollowUp, sent_at: datetime) -> None:
         rules = self.app.programme_rules()
         match follow_up:
             case OrderPaid():
@@ -174,6 +282,11 @@ class _Work:
 
     def touch(self, aggregate: MutableOrImmutableAggregate[UUID]) -> None:
         self.touched[aggregate.id] = aggregate
+
+    def promotions(self) -> list[Promotion]:
+        """Every promotion, in the order they were drafted, as this batch left them."""
+        found = (self.get(Promotion, promotion_id) for promotion_id in self.app.promotion_ids())
+        return [promotion for promotion in found if promotion is not None]
 
     def account(self, customer_id: str) -> LoyaltyAccount:
         """The customer's account; an order may arrive before the registration does."""

@@ -151,6 +151,46 @@ def get_promotion(promotion_id: UUID, app: App, _: Readers) -> PromotionOut:
     return PromotionOut.of(app.promotion(promotion_id))
 
 
+@routes.get("/promotions", tags=["promotions"])
+def list_promotions(
+    app: App, _: Readers, status: PromotionStatus | None = None
+) -> list[PromotionOut]:
+    """Every promotion in the order it was drafted; ``status`` keeps only those in it."""
+    return [
+        PromotionOut.of(promotion)
+        for promotion in app.promotions()
+        if status is None or promotion.status is status
+    ]
+
+
+class PerformanceOut(BaseModel):
+    promotion_id: UUID
+    name: str
+    uses: int = Field(description="Orders it was applied to, less the cancelled ones")
+    customers: int
+    points: int = Field(
+        description="Points it gave, net of what returns and cancellations took back"
+    )
+    points_given_back: int
+    cost: Decimal = Field(description="What it costs: discounts, gifts and points at their value")
+    revenue: Decimal = Field(description="The amount of the orders it was applied to")
+    budget: Decimal | None
+    budget_left: Decimal | None
+
+
+@routes.get("/promotions/{promotion_id}/performance", tags=["promotions"])
+def promotion_performance(promotion_id: UUID, app: App, _: Readers) -> PerformanceOut:
+    promotion = app.promotion(promotion_id)
+    performance = promotion.performance()
+    return PerformanceOut(
+        promotion_id=promotion.id,
+        name=promotion.name,
+        budget=promotion.budget,
+        budget_left=None if promotion.budget is None else promotion.budget - promotion.spent,
+        **performance.__dict__,
+    )
+
+
 @routes.post("/promotions/{promotion_id}/activate", tags=["promotions"])
 def activate_promotion(promotion_id: UUID, app: App, who: Marketing) -> PromotionOut:
     return PromotionOut.of(app.activate_promotion(promotion_id, who.subject))

@@ -7,6 +7,7 @@ movements, and every movement says which lots it took its points from.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from loyalty.domain.ledger import (
     MovementKind,
     OrderedLine,
     OrderStatus,
+    PromotionPoints,
     RedeemedPoints,
 )
 from loyalty.domain.rules import ProgrammeRules
@@ -37,6 +39,20 @@ OWED_REASON = "settles points owed for goods given back"
 
 def order_lot(order_id: str) -> str:
     return f"order:{order_id}"
+
+
+def promotion_lot(order_id: str, promotion_id: str) -> str:
+    return f"order:{order_id}:promotion:{promotion_id}"
+
+
+@dataclass(frozen=True)
+class Award:
+    """Points a promotion adds to an order, by line number: decided before the order
+    is recorded (see :meth:`LoyaltyAccount.points_by_line`) and recorded with it."""
+
+    promotion_id: str
+    name: str
+    points_by_line: dict[int, int]
 
 
 class LoyaltyAccount(Aggregate):
@@ -190,6 +206,19 @@ class LoyaltyAccount(Aggregate):
     def qualifying_purchases(self, at: datetime, rules: TierRules) -> Decimal:
         return rules.rolling_purchases(self.purchases(), at)
 
+    def points_by_line(self, lines: Sequence[OrderedLine], rules: ProgrammeRules) -> list[int]:
+        """What each line earns by the programme's rules at the account's tier."""
+        return [
+            rules.earning.points_for_line(
+                line.sku, line.category, line.quantity, line.unit_price, self.tier
+            )
+            for line in lines
+        ]
+
+    def promotion_kept(self, order_id: str) -> dict[str, int]:
+        order = self.orders.get(order_id)
+        return {} if order is None else order.promotion_kept()
+
     # commands: each decides, then triggers the events that record the decision
 
     def record_order(
@@ -199,10 +228,13 @@ class LoyaltyAccount(Aggregate):
         currency: str,
         lines: Sequence[OrderedLine],
         rules: ProgrammeRules,
+        awards: Sequence[Award] = (),
     ) -> bool:
-        """Earn on an order once, whatever number of times it is delivered."""
+        """Earn on an order once, whatever number of times it is delivered; the
+        promotions' points ride on the lines they were earned by."""
         if order_id in self.orders:
             return False
+        points = self.points_by_line(lines, rules)
         earned = [
             {
                 "line_no": number,
@@ -210,9 +242,16 @@ class LoyaltyAccount(Aggregate):
                 "category": line.category,
                 "quantity": line.quantity,
                 "unit_price": str(line.unit_price),
-                "points": rules.earning.points_for_line(
-                    line.sku, line.category, line.quantity, line.unit_price, self.tier
-                ),
+                "points": points[number],
+                "promotions": [
+                    {
+                        "promotion_id": award.promotion_id,
+                        "name": award.name,
+                        "points": award.points_by_line[number],
+                    }
+                    for award in awards
+                    if award.points_by_line.get(number, 0) > 0
+                ],
             }
             for number, line in enumerate(lines)
         ]
@@ -397,9 +436,17 @@ class LoyaltyAccount(Aggregate):
 
     def _make_available(self, order_id: str, at: datetime, rules: ProgrammeRules) -> None:
         self._order_paid(order_id, at)
-        kept = self.orders[order_id].kept_points
+        order = self.orders[order_id]
+        from_promotions = order.promotion_kept()
+        kept = order.kept_points - sum(from_promotions.values())
         if kept > 0:
             self._issue(kept, order_lot(order_id), order_id, "order paid", at, rules, None, None)
+        names = order.promotion_names()
+        for promotion_id, points in from_promotions.items():
+            if points > 0:
+                lot_id = promotion_lot(order_id, promotion_id)
+                reason = f"promotion: {names[promotion_id]}"
+                self._issue(points, lot_id, order_id, reason, at, rules, None, None)
 
     def _give_back(
         self,
@@ -427,22 +474,27 @@ class LoyaltyAccount(Aggregate):
     def _take_back(
         self, due: int, order_id: str, reason: str, at: datetime, rules: ProgrammeRules
     ) -> None:
-        """The order's own lot first; what of it expired is already gone (written off);
-        then other lots oldest first; what the balance cannot cover is owed."""
-        own = self.lots.get(order_lot(order_id))
+        """The order's own lots first (its points, then its promotions'); what of them
+        expired is already gone (written off); then other lots oldest first; what the
+        balance cannot cover is owed."""
+        own_lots = sorted(
+            (lot for lot in self.lots.values() if lot.order_id == order_id),
+            key=lambda lot: (lot.lot_id != order_lot(order_id), lot.lot_id),
+        )
         taken: Taken = []
         written_off: Taken = []
         left = due
-        if own is not None:
+        for own in own_lots:
             from_own = min(left, own.remaining)
             if from_own:
                 taken.append([own.lot_id, from_own])
                 left -= from_own
+        for own in own_lots:
             off = min(left, own.expired)
             if off:
                 written_off.append([own.lot_id, off])
                 left -= off
-        others = self._take(left, exclude=own.lot_id if own else None)
+        others = self._take(left, exclude={lot.lot_id for lot in own_lots})
         taken.extend(others)
         left -= sum(n for _, n in others)
         self._reverse_points(taken, written_off, left, 0, order_id, reason, at, rules, None, None)
@@ -514,7 +566,12 @@ class LoyaltyAccount(Aggregate):
             request_id=request_id,
         )
 
-    def _take(self, points: int, prefer: str | None = None, exclude: str | None = None) -> Taken:
+    def _take(
+        self,
+        points: int,
+        prefer: str | None = None,
+        exclude: frozenset[str] | set[str] = frozenset(),
+    ) -> Taken:
         """Which lots give ``points`` (at most the balance): ``prefer`` first, then oldest first."""
         ordered = self._oldest_first(self.lots.values())
         if prefer in self.lots:
@@ -524,7 +581,7 @@ class LoyaltyAccount(Aggregate):
         for lot in ordered:
             if left == 0:
                 break
-            if lot.lot_id == exclude or lot.remaining == 0:
+            if lot.lot_id in exclude or lot.remaining == 0:
                 continue
             n = min(left, lot.remaining)
             taken.append([lot.lot_id, n])
@@ -553,6 +610,12 @@ class LoyaltyAccount(Aggregate):
                     quantity=int(line["quantity"]),
                     unit_price=Decimal(line["unit_price"]),
                     points=int(line["points"]),
+                    promotions=tuple(
+                        PromotionPoints(
+                            str(bonus["promotion_id"]), str(bonus["name"]), int(bonus["points"])
+                        )
+                        for bonus in line.get("promotions", ())
+                    ),
                 )
                 for line in lines
             ],

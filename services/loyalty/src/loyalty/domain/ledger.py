@@ -38,6 +38,16 @@ class OrderedLine:
     unit_price: Decimal
 
 
+@dataclass(frozen=True)
+class PromotionPoints:
+    """Points a promotion added to one line, kept with the line so a return or a
+    cancellation takes them back exactly as it takes back the line's own points."""
+
+    promotion_id: str
+    name: str
+    points: int
+
+
 @dataclass
 class EarnedLine:
     """What one order line earned, and how much of it was given back."""
@@ -47,17 +57,33 @@ class EarnedLine:
     category: str
     quantity: int
     unit_price: Decimal
-    points: int
+    points: int  # what the programme's rules earned
     returned: int = 0
     taken_back: int = 0
+    promotions: tuple[PromotionPoints, ...] = ()
+
+    def share_kept(self, points: int, returned: int) -> int:
+        """What ``points`` earned by the whole line keep with ``returned`` units given back."""
+        return points * (self.quantity - returned) // self.quantity
 
     def kept_if_returned(self, returned: int) -> int:
-        """Points the line keeps with ``returned`` units given back: nothing when all are."""
-        return self.points * (self.quantity - returned) // self.quantity
+        """Points the line keeps with ``returned`` units given back: nothing when all are.
+        Each part (the rules' points, each promotion's) is rounded on its own, so the
+        parts always add up to the line."""
+        return self.share_kept(self.points, returned) + sum(
+            self.share_kept(bonus.points, returned) for bonus in self.promotions
+        )
+
+    @property
+    def total_points(self) -> int:
+        return self.points + sum(bonus.points for bonus in self.promotions)
 
     @property
     def kept(self) -> int:
-        return self.points - self.taken_back
+        return self.total_points - self.taken_back
+
+    def promotion_kept(self) -> dict[str, int]:
+        return {b.promotion_id: self.share_kept(b.points, self.returned) for b in self.promotions}
 
 
 class OrderStatus(StrEnum):
@@ -81,7 +107,18 @@ class EarnedOrder:
 
     @property
     def earned_points(self) -> int:
-        return sum(line.points for line in self.lines)
+        return sum(line.total_points for line in self.lines)
+
+    def promotion_kept(self) -> dict[str, int]:
+        """Points each applied promotion still gives this order, net of what went back."""
+        kept: dict[str, int] = {}
+        for line in self.lines:
+            for promotion_id, points in line.promotion_kept().items():
+                kept[promotion_id] = kept.get(promotion_id, 0) + points
+        return kept
+
+    def promotion_names(self) -> dict[str, str]:
+        return {b.promotion_id: b.name for line in self.lines for b in line.promotions}
 
     @property
     def purchase(self) -> Purchase:

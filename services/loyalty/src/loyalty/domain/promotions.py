@@ -7,6 +7,7 @@ what recording the order would apply.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
@@ -160,6 +161,31 @@ def _validate(kind: PromotionKind, terms: Terms) -> None:
         raise ValueError("quantities are at least one")
 
 
+@dataclass
+class Application:
+    """One order a promotion was applied to, and what of it went back."""
+
+    customer_id: str
+    points: int
+    cost: Decimal
+    revenue: Decimal
+    points_given_back: int = 0
+    value_given_back: Decimal = Decimal(0)
+    withdrawn: bool = False
+
+
+@dataclass(frozen=True)
+class Performance:
+    """What a promotion brought and cost, net of cancelled orders and returns."""
+
+    uses: int
+    customers: int
+    points: int
+    points_given_back: int
+    cost: Decimal
+    revenue: Decimal
+
+
 class Promotion(Aggregate):
     """A promotion's terms, eligibility, period, budget and limits, and whether it runs."""
 
@@ -190,6 +216,28 @@ class Promotion(Aggregate):
     class Paused(Aggregate.Event):
         TOPIC = "loyalty:Promotion.Paused"
         actor: str | None
+
+    class AppliedToOrder(Aggregate.Event):
+        """Spent from the budget and counted against the customer's limit, once per order."""
+
+        TOPIC = "loyalty:Promotion.AppliedToOrder"
+        order_id: str
+        customer_id: str
+        points: int
+        cost: Decimal
+        revenue: Decimal
+        applied_at: datetime
+
+    class PointsGivenBack(Aggregate.Event):
+        """An order's goods came back: ``points`` of the promotion's went with them;
+        a cancelled order gives its use and its cost back to the budget too."""
+
+        TOPIC = "loyalty:Promotion.PointsGivenBack"
+        order_id: str
+        points: int
+        value: Decimal
+        withdrawn: bool
+        occurred_at: datetime
 
     @event(Drafted)
     def __init__(
@@ -224,6 +272,7 @@ class Promotion(Aggregate):
         self.status = PromotionStatus.DRAFT
         self.spent = Decimal(0)
         self.uses: dict[str, int] = {}
+        self.applications: dict[str, Application] = {}
 
     def activate(self, actor: str | None) -> bool:
         if self.status is PromotionStatus.ACTIVE:
@@ -246,6 +295,80 @@ class Promotion(Aggregate):
     @event(Paused)
     def _paused(self, actor: str | None) -> None:
         self.status = PromotionStatus.PAUSED
+
+    def apply_to_order(
+        self,
+        order_id: str,
+        customer_id: str,
+        points: int,
+        cost: Decimal,
+        revenue: Decimal,
+        at: datetime,
+    ) -> bool:
+        """Record the promotion on an order once; refused (False) when the order had it
+        already, or when the full cost (points included) would overrun the budget or
+        the customer has used it up."""
+        if order_id in self.applications:
+            return False
+        if self.budget is not None and self.spent + cost > self.budget:
+            return False
+        if (
+            self.per_customer_limit is not None
+            and self.uses.get(customer_id, 0) >= self.per_customer_limit
+        ):
+            return False
+        self._applied_to_order(order_id, customer_id, points, cost, revenue, at)
+        return True
+
+    def give_back(
+        self, order_id: str, points: int, value: Decimal, cancelled: bool, at: datetime
+    ) -> bool:
+        """Points of an order's returned or cancelled goods; a cancellation also frees
+        the budget and the customer's use it had taken."""
+        application = self.applications.get(order_id)
+        if application is None or application.withdrawn or (points <= 0 and not cancelled):
+            return False
+        self._points_given_back(order_id, points, value, cancelled, at)
+        return True
+
+    def performance(self) -> Performance:
+        kept = [a for a in self.applications.values() if not a.withdrawn]
+        return Performance(
+            uses=len(kept),
+            customers=len({a.customer_id for a in kept}),
+            points=sum(a.points - a.points_given_back for a in self.applications.values()),
+            points_given_back=sum(a.points_given_back for a in self.applications.values()),
+            cost=self.spent,
+            revenue=sum((a.revenue for a in kept), Decimal(0)),
+        )
+
+    @event(AppliedToOrder)
+    def _applied_to_order(
+        self,
+        order_id: str,
+        customer_id: str,
+        points: int,
+        cost: Decimal,
+        revenue: Decimal,
+        applied_at: datetime,
+    ) -> None:
+        self.applications[order_id] = Application(customer_id, points, cost, revenue)
+        self.spent += cost
+        self.uses[customer_id] = self.uses.get(customer_id, 0) + 1
+
+    @event(PointsGivenBack)
+    def _points_given_back(
+        self, order_id: str, points: int, value: Decimal, withdrawn: bool, occurred_at: datetime
+    ) -> None:
+        application = self.applications[order_id]
+        application.points_given_back += points
+        application.value_given_back += value
+        if withdrawn:
+            application.withdrawn = True
+            self.spent -= application.cost - (application.value_given_back - value)
+            self.uses[application.customer_id] -= 1
+        else:
+            self.spent -= value
 
     def runs_at(self, at: datetime) -> bool:
         return (
@@ -302,6 +425,33 @@ class Promotion(Aggregate):
         if self.kind is PromotionKind.POINTS_MULTIPLIER:
             return _with(base, points_multiplier=terms.multiplier)
         return _with(base, discount=discount, bonus_points=terms.bonus_points, cost=discount)
+
+
+def points_by_line(
+    promotion: Promotion, effect: Effect, lines: Sequence[CartLine], base_points: Sequence[int]
+) -> dict[int, int]:
+    """The points an effect adds to each line of an order: a multiplier adds to the
+    lines it applies to what they earned; bonus points are shared by those lines in
+    proportion to their amount (the remainder on the first), so a returned line takes
+    its share back with it."""
+    applicable = [n for n, line in enumerate(lines) if promotion.terms.applies_to(line)]
+    added: dict[int, int] = {}
+    if not applicable:
+        return added
+    if effect.points_multiplier > 1:
+        for n in applicable:
+            extra = base_points[n] * (effect.points_multiplier - 1)
+            added[n] = int(extra.to_integral_value(rounding=ROUND_FLOOR))
+    if effect.bonus_points > 0:
+        total = sum((lines[n].amount for n in applicable), Decimal(0))
+        shares = {
+            n: (int(effect.bonus_points * lines[n].amount // total) if total > 0 else 0)
+            for n in applicable
+        }
+        shares[applicable[0]] += effect.bonus_points - sum(shares.values())
+        for n, share in shares.items():
+            added[n] = added.get(n, 0) + share
+    return {n: points for n, points in added.items() if points > 0}
 
 
 def _with(effect: Effect, **changes: Any) -> Effect:
