@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analytics.assessor import Assessor
+from analytics.domain.kpis import Period
 from analytics.views.assessments import Assessments
 from analytics.views.customer360 import Customer360
+from analytics.views.kpis import Kpis
 from servicekit.auth import Principal, require
 from servicekit.problems import Problem
 from servicekit.service import handler
@@ -31,6 +33,18 @@ View = Annotated[Customer360, Depends(handler(Customer360))]
 Assessing = Annotated[Assessor, Depends(assessor)]
 
 
+AsOf = Annotated[
+    datetime | None,
+    Query(description="Answer as things stood at this time (ISO 8601 with a zone)"),
+]
+
+
+def _moment(as_of: datetime | None) -> datetime | None:
+    if as_of is not None and as_of.tzinfo is None:
+        raise Problem(422, "Invalid as_of", "as_of needs a time zone, e.g. 2026-11-02T10:00:00Z")
+    return as_of
+
+
 @routes.get("/customers/{customer_id}/360", tags=["customers"])
 def get_customer_360(
     customer_id: str,
@@ -40,12 +54,62 @@ def get_customer_360(
     wait_ms: Annotated[
         int, Query(ge=0, le=10_000, description="Wait up to this long for the customer to appear")
     ] = 0,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
+    moment = _moment(as_of)
+    if moment is not None:
+        then = view.view_as_of(customer_id, moment)
+        if then is None:
+            raise Problem(
+                404, "Not found", f"Analytics knew no customer {customer_id} at {moment}."
+            )
+        return {**then, "as_of": moment}
     found = view.wait_for(customer_id, lambda: view.view(customer_id), wait_ms / 1000)
     if found is None:
         raise Problem(404, "Not found", f"Analytics knows no customer {customer_id} (yet).")
     found["assessment"] = assessing.assessments.of(customer_id)
     return found
+
+
+@routes.get("/customers/{customer_id}/timeline", tags=["customers"])
+def get_customer_timeline(
+    customer_id: str,
+    view: View,
+    _: Readers,
+    as_of: AsOf = None,
+    after: Annotated[
+        str | None, Query(pattern=r"^[0-9]+$", description="Cursor: `next` of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Every event about the customer, newest first, as known at ``as_of`` (default: now)."""
+    page = view.history(customer_id, until=_moment(as_of), after=after, limit=limit)
+    return {"customer_id": customer_id, "items": page.items, "next": page.next}
+
+
+@routes.get("/kpis", tags=["kpis"])
+def key_figures(
+    request: Request,
+    _: Readers,
+    start: Annotated[
+        datetime | None,
+        Query(alias="from", description="Period start, inclusive (default: the beginning)"),
+    ] = None,
+    end: Annotated[
+        datetime | None, Query(alias="to", description="Period end, exclusive (default: now)")
+    ] = None,
+) -> dict[str, Any]:
+    """Leads, pipeline, orders, retention by cohort, points liability and service figures.
+
+    Campaign costs are not on the bus (no campaigns topic in the contracts), so the
+    cost per acquired customer is null; customers acquired per campaign are counted.
+    """
+    start, end = _moment(start), _moment(end)
+    end = end or datetime.now(UTC)
+    if start is not None and start >= end:
+        raise Problem(422, "Invalid period", "from must be before to")
+    figures: Kpis = request.app.state.kpis
+    return figures.report(Period(start, end))
 
 
 @routes.get("/erp/unresolved-orders", tags=["erp"])

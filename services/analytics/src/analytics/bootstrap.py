@@ -8,18 +8,22 @@ from analytics import api, outbox
 from analytics.app import Analytics
 from analytics.assessor import Assessor
 from analytics.settings import AnalyticsSettings
+from analytics.versions import LiveViews, Pointer, Switcher
 from analytics.views import metadata
 from analytics.views.assessments import Assessments
 from analytics.views.customer360 import Customer360
+from analytics.views.kpis import Kpis
 from servicekit.eventstore import store_environment
 from servicekit.service import Runtime, create_http_app
-from servicekit.views import ViewStore, views_url
+from servicekit.views import ViewStore
 
 
 def build_runtime(settings: AnalyticsSettings | None = None) -> Runtime:
     settings = settings or AnalyticsSettings()
     app = Analytics(store_environment(settings))
-    views = ViewStore(views_url(settings), metadata)
+    pointer = Pointer(settings)
+    version = pointer.live()
+    views = LiveViews(ViewStore(pointer.url(version), metadata), version)
     customer360 = Customer360(views)
     runtime = Runtime(
         settings=settings,
@@ -28,7 +32,11 @@ def build_runtime(settings: AnalyticsSettings | None = None) -> Runtime:
         handlers=[customer360],
         views=views,
     )
-    runtime.background = [assessor(runtime).every(settings.assessment_seconds)]
+    switcher = Switcher(views, pointer, lambda: runtime.consumers)
+    runtime.background = [
+        assessor(runtime).every(settings.assessment_seconds),
+        switcher.every(settings.views_check_seconds),
+    ]
     return runtime
 
 
@@ -53,4 +61,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or build_runtime()
     http = create_http_app(runtime, [api.routes], title="CRM analytics")
     http.state.assessor = assessor(runtime)
+    assert runtime.views is not None
+    http.state.kpis = Kpis(runtime.views)
     return http

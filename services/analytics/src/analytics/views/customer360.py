@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from datetime import UTC
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from analytics.domain.valuation import Order
-from analytics.views import ERP_CUSTOMER, ORDER, references
+from analytics.views import ERP_CUSTOMER, ORDER, metadata, references, timeline
+from analytics.views.facts import opportunities, project_fact
 from analytics.views.profiles import cases, loyalty_accounts, profiles
 from analytics.views.purchases import order_lines, orders, payments
 from contracts.cases import CaseOpened
@@ -19,8 +20,9 @@ from contracts.customers import CustomerProfileChanged, CustomerRegistered
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
 from contracts.erp.payments import PaymentOverdue, PaymentReceived
 from contracts.loyalty import LoyaltyAccountOpened
-from servicekit.consumer import Delivery
+from servicekit.consumer import Delivery, tracking_name
 from servicekit.handlers import Projection, upsert
+from servicekit.views import ViewStore
 
 PROFILE_FIELDS = set(profiles.c.keys()) - {"customer_id"}
 
@@ -28,13 +30,22 @@ PROFILE_FIELDS = set(profiles.c.keys()) - {"customer_id"}
 class Customer360(Projection):
     topics = (
         "crm.customers.v1",
+        "crm.leads.v1",
+        "crm.opportunities.v1",
         "crm.loyalty.accounts.v1",
+        "crm.loyalty.ledger.v1",
         "crm.cases.v1",
         "erp.orders.v1",
         "erp.payments.v1",
     )
 
     def project(self, connection: Connection, delivery: Delivery) -> None:
+        customer_id = self._apply(connection, delivery)
+        if customer_id is not None:
+            timeline.record(connection, customer_id, delivery)
+
+    def _apply(self, connection: Connection, delivery: Delivery) -> str | None:
+        """Apply one message; return the customer it concerns, None if none (yet)."""
         match delivery.event:
             case CustomerRegistered() as event:
                 upsert(
@@ -45,11 +56,13 @@ class Customer360(Projection):
                 )
                 if event.erp_customer_number:
                     self._learn(connection, event.erp_customer_number, event.customer_id)
+                return event.customer_id
             case CustomerProfileChanged() as event:
                 changes = event.model_dump(include=PROFILE_FIELDS, exclude_none=True)
                 upsert(connection, profiles, {"customer_id": event.customer_id}, changes)
                 if event.erp_customer_number:
                     self._learn(connection, event.erp_customer_number, event.customer_id)
+                return event.customer_id
             case LoyaltyAccountOpened() as event:
                 upsert(
                     connection,
@@ -62,6 +75,7 @@ class Customer360(Projection):
                         "opened_at": event.opened_at,
                     },
                 )
+                return event.customer_id
             case CaseOpened() as event:
                 upsert(
                     connection,
@@ -77,10 +91,11 @@ class Customer360(Projection):
                         "opened_at": event.opened_at,
                     },
                 )
+                return project_fact(connection, event)
             case OrderPlaced() as event:
-                self._order_placed(connection, delivery, event)
+                return self._order_placed(connection, delivery, event)
             case OrderPaid() | OrderCancelled() | OrderReturned() as event:
-                self._order_followed_up(connection, delivery, event)
+                return self._order_followed_up(connection, delivery, event)
             case PaymentReceived() | PaymentOverdue() as event:
                 customer_id = self._customer_of(
                     connection, event.customer_id, event.erp_customer_number
@@ -89,7 +104,7 @@ class Customer360(Projection):
                     references.park(
                         connection, ERP_CUSTOMER + str(event.erp_customer_number), delivery
                     )
-                    return
+                    return None
                 overdue = event.days_overdue if isinstance(event, PaymentOverdue) else None
                 upsert(
                     connection,
@@ -103,6 +118,24 @@ class Customer360(Projection):
                         "days_overdue": overdue,
                     },
                 )
+                return customer_id
+            case other:
+                return project_fact(connection, other)
+
+    def project_batch(self, connection: Connection, deliveries: Sequence[Delivery]) -> None:
+        """Skip what this store applied already: after a switch to a version built beside
+        it, the consumer's batch may overlap what the new version has applied."""
+        if deliveries:
+            first = deliveries[0]
+            applied = connection.scalar(
+                select(self.store.tracking.c.notification_id).where(
+                    self.store.tracking.c.application_name
+                    == tracking_name(first.topic, first.partition)
+                )
+            )
+            if applied is not None:
+                deliveries = [d for d in deliveries if d.offset > applied]
+        super().project_batch(connection, deliveries)
 
     def keys_of(self, delivery: Delivery) -> Iterable[str]:
         customer_id = getattr(delivery.event, "customer_id", None)
@@ -120,13 +153,15 @@ class Customer360(Projection):
             return customer_id
         return references.resolve(connection, ERP_CUSTOMER + str(erp_customer_number))
 
-    def _order_placed(self, connection: Connection, delivery: Delivery, event: OrderPlaced) -> None:
+    def _order_placed(
+        self, connection: Connection, delivery: Delivery, event: OrderPlaced
+    ) -> str | None:
         if event.customer_id and event.erp_customer_number:
             self._learn(connection, event.erp_customer_number, event.customer_id)
         customer_id = self._customer_of(connection, event.customer_id, event.erp_customer_number)
         if customer_id is None:
             references.park(connection, ERP_CUSTOMER + str(event.erp_customer_number), delivery)
-            return
+            return None
         upsert(
             connection,
             orders,
@@ -157,19 +192,21 @@ class Customer360(Projection):
             )
         for waiting in references.release(connection, ORDER + event.order_id):
             self.project(connection, waiting)
+        return customer_id
 
     def _order_followed_up(
         self,
         connection: Connection,
         delivery: Delivery,
         event: OrderPaid | OrderCancelled | OrderReturned,
-    ) -> None:
-        known = connection.scalar(
-            select(orders.c.order_id).where(orders.c.order_id == event.order_id)
+    ) -> str | None:
+        """Apply a follow-up naming only the order; return the order's customer."""
+        customer_id: str | None = connection.scalar(
+            select(orders.c.customer_id).where(orders.c.order_id == event.order_id)
         )
-        if known is None:  # the order itself has not been applied yet
+        if customer_id is None:  # the order itself has not been applied yet
             references.park(connection, ORDER + event.order_id, delivery)
-            return
+            return None
         where = orders.c.order_id == event.order_id
         if isinstance(event, OrderPaid):
             connection.execute(
@@ -179,6 +216,7 @@ class Customer360(Projection):
             connection.execute(update(orders).where(where).values(status="cancelled"))
         else:
             self._order_returned(connection, event)
+        return customer_id
 
     def _order_returned(self, connection: Connection, event: OrderReturned) -> None:
         lines = connection.execute(
@@ -236,6 +274,16 @@ class Customer360(Projection):
             )
             purchases = self._purchases(connection, customer_id)
             payment_behaviour = self._payment_behaviour(connection, customer_id)
+            open_opportunities = (
+                connection.execute(
+                    select(opportunities)
+                    .where(opportunities.c.customer_id == customer_id)
+                    .where(opportunities.c.status == "open")
+                    .order_by(opportunities.c.opened_at)
+                )
+                .mappings()
+                .all()
+            )
         if profile is None and account is None and not customer_cases and not purchases["orders"]:
             return None
         open_cases = [c for c in customer_cases if c["status"] not in ("resolved", "closed")]
@@ -245,12 +293,45 @@ class Customer360(Projection):
             "loyalty": dict(account) if account else None,
             "purchases": purchases,
             "payment_behaviour": payment_behaviour,
+            "open_opportunities": [dict(o) for o in open_opportunities],
             "cases": {
                 "open": len(open_cases),
                 "total": len(customer_cases),
                 "items": [dict(case) for case in customer_cases],
             },
         }
+
+    def view_as_of(self, customer_id: str, moment: datetime) -> dict[str, Any] | None:
+        """The 360 as it stood at ``moment``, rebuilt from the customer's timeline.
+
+        The customer's events up to then are replayed, in the order they were
+        applied, through this same projection into a throwaway in-memory
+        store: time travel needs no snapshot and answers exactly what the
+        live view answered then (as far as its events had arrived).
+        """
+        with self.store.reading() as connection:
+            replayed = timeline.replayable(connection, customer_id, moment)
+        if not replayed:
+            return None
+        scratch = Customer360(ViewStore("sqlite://", metadata))
+        try:
+            with scratch.store.engine.begin() as connection:
+                for delivery in replayed:
+                    scratch.project(connection, delivery)
+            return scratch.view(customer_id)
+        finally:
+            scratch.store.close()
+
+    def history(
+        self,
+        customer_id: str,
+        until: datetime | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> timeline.Page:
+        """The customer's events, newest first, as known at ``until`` (default: now)."""
+        with self.store.reading() as connection:
+            return timeline.page(connection, customer_id, until=until, after=after, limit=limit)
 
     def _purchases(self, connection: Connection, customer_id: str) -> dict[str, Any]:
         bought = connection.execute(

@@ -1,0 +1,280 @@
+"""What the executives' figures are counted from: leads, pipeline, points and service.
+
+One row per lead, opportunity, points movement and case, kept by the 360
+projection from acquisition's, loyalty's and support's topics. Each function
+applies one event and returns the customer it concerns (for the timeline), or
+None when it names none.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    select,
+    update,
+)
+
+from analytics.views import metadata
+from analytics.views.profiles import cases, loyalty_accounts
+from contracts import IntegrationEvent
+from contracts.cases import (
+    CaseCustomerLinked,
+    CaseOpened,
+    CaseReplied,
+    CaseSlaBreached,
+    CaseStatusChanged,
+    SatisfactionRecorded,
+)
+from contracts.leads import LeadCaptured, LeadConverted, LeadDisqualified
+from contracts.ledger import (
+    PointsExpired,
+    PointsIssued,
+    PointsRedeemed,
+    PointsReturned,
+    PointsReversed,
+)
+from contracts.loyalty import TierChanged
+from contracts.opportunities import (
+    OpportunityLost,
+    OpportunityOpened,
+    OpportunityStageChanged,
+    OpportunityWon,
+)
+from servicekit.handlers import upsert
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("lead_id", String(64), primary_key=True),
+    Column("source", String(40)),
+    Column("campaign_id", String(64)),
+    Column("captured_at", DateTime(timezone=True)),
+    Column("customer_id", String(64)),
+    Column("converted_at", DateTime(timezone=True)),
+    Column("disqualified_at", DateTime(timezone=True)),
+)
+
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("opportunity_id", String(64), primary_key=True),
+    Column("customer_id", String(64), index=True),
+    Column("title", String(200)),
+    Column("stage", String(40)),
+    Column("probability", Integer),
+    Column("amount", Numeric(14, 2)),
+    Column("currency", String(3)),
+    Column("status", String(10), nullable=False),
+    Column("opened_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+points_movements = Table(
+    "points_movements",
+    metadata,
+    Column("movement_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("monetary_value", Numeric(14, 2), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+case_service = Table(
+    "case_service",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("opened_at", DateTime(timezone=True)),
+    Column("first_response_at", DateTime(timezone=True)),
+    Column("sla_breached", Boolean, nullable=False, default=False),
+    Column("satisfaction", SmallInteger),
+    Column("satisfaction_at", DateTime(timezone=True)),
+)
+
+MOVEMENT_KINDS: dict[type[IntegrationEvent], str] = {
+    PointsIssued: "issued",
+    PointsReversed: "reversed",
+    PointsRedeemed: "redeemed",
+    PointsExpired: "expired",
+    PointsReturned: "returned",
+}
+
+
+def project_fact(connection: Connection, event: IntegrationEvent) -> str | None:
+    """Apply one lead, pipeline, points or service event; return its customer."""
+    match event:
+        case LeadCaptured():
+            upsert(
+                connection,
+                leads,
+                {"lead_id": event.lead_id},
+                {
+                    "source": event.source,
+                    "campaign_id": event.campaign_id,
+                    "captured_at": event.captured_at,
+                },
+            )
+            return None
+        case LeadConverted():
+            upsert(
+                connection,
+                leads,
+                {"lead_id": event.lead_id},
+                {"customer_id": event.customer_id, "converted_at": event.converted_at},
+            )
+            return event.customer_id
+        case LeadDisqualified():
+            upsert(
+                connection,
+                leads,
+                {"lead_id": event.lead_id},
+                {"disqualified_at": event.disqualified_at},
+            )
+            return None
+        case OpportunityOpened():
+            upsert(
+                connection,
+                opportunities,
+                {"opportunity_id": event.opportunity_id},
+                {
+                    "customer_id": event.customer_id,
+                    "title": event.title,
+                    "stage": event.stage,
+                    "probability": event.probability,
+                    "amount": event.amount,
+                    "currency": event.currency,
+                    "status": "open",
+                    "opened_at": event.opened_at,
+                },
+            )
+            return event.customer_id
+        case OpportunityStageChanged():
+            return _close_or_move(
+                connection, event.opportunity_id, stage=event.stage, probability=event.probability
+            )
+        case OpportunityWon():
+            upsert(
+                connection,
+                opportunities,
+                {"opportunity_id": event.opportunity_id},
+                {
+                    "customer_id": event.customer_id,
+                    "title": event.title,
+                    "amount": event.amount,
+                    "currency": event.currency,
+                    "status": "won",
+                    "probability": 100,
+                    "closed_at": event.won_at,
+                },
+            )
+            return event.customer_id
+        case OpportunityLost():
+            customer = _close_or_move(
+                connection,
+                event.opportunity_id,
+                status="lost",
+                probability=0,
+                closed_at=event.lost_at,
+            )
+            return event.customer_id or customer
+        case TierChanged():
+            changed = connection.execute(
+                update(loyalty_accounts)
+                .where(loyalty_accounts.c.customer_id == event.customer_id)
+                .values(tier=event.tier)
+            ).rowcount
+            if not changed:  # the account's opening is still on its way
+                upsert(
+                    connection,
+                    loyalty_accounts,
+                    {"customer_id": event.customer_id},
+                    {"account_id": event.account_id, "tier": event.tier, "points_balance": 0},
+                )
+            return event.customer_id
+        case (
+            PointsIssued()
+            | PointsReversed()
+            | PointsRedeemed()
+            | PointsExpired()
+            | PointsReturned()
+        ):
+            connection.execute(
+                points_movements.insert().values(
+                    account_id=event.account_id,
+                    customer_id=event.customer_id,
+                    kind=MOVEMENT_KINDS[type(event)],
+                    points=event.points,
+                    monetary_value=event.monetary_value,
+                    occurred_at=event.occurred_at,
+                )
+            )
+            connection.execute(
+                update(loyalty_accounts)
+                .where(loyalty_accounts.c.customer_id == event.customer_id)
+                .values(points_balance=event.balance_after)
+            )
+            return event.customer_id
+        case CaseOpened():
+            upsert(
+                connection, case_service, {"case_id": event.case_id}, {"opened_at": event.opened_at}
+            )
+            return event.customer_id
+        case CaseReplied():
+            if event.first_response and not event.by_customer:
+                upsert(
+                    connection,
+                    case_service,
+                    {"case_id": event.case_id},
+                    {"first_response_at": event.replied_at},
+                )
+            return _customer_of_case(connection, event.case_id)
+        case CaseSlaBreached():
+            upsert(connection, case_service, {"case_id": event.case_id}, {"sla_breached": True})
+            return _customer_of_case(connection, event.case_id)
+        case SatisfactionRecorded():
+            upsert(
+                connection,
+                case_service,
+                {"case_id": event.case_id},
+                {"satisfaction": event.score, "satisfaction_at": event.recorded_at},
+            )
+            return event.customer_id or _customer_of_case(connection, event.case_id)
+        case CaseStatusChanged():
+            connection.execute(
+                update(cases).where(cases.c.case_id == event.case_id).values(status=event.status)
+            )
+            return _customer_of_case(connection, event.case_id)
+        case CaseCustomerLinked():
+            connection.execute(
+                update(cases)
+                .where(cases.c.case_id == event.case_id)
+                .values(customer_id=event.customer_id)
+            )
+            return event.customer_id
+    case_id = getattr(event, "case_id", None)
+    return _customer_of_case(connection, case_id) if isinstance(case_id, str) else None
+
+
+def _close_or_move(connection: Connection, opportunity_id: str, **values: object) -> str | None:
+    connection.execute(
+        update(opportunities)
+        .where(opportunities.c.opportunity_id == opportunity_id)
+        .values(**values)
+    )
+    return connection.scalar(
+        select(opportunities.c.customer_id).where(opportunities.c.opportunity_id == opportunity_id)
+    )
+
+
+def _customer_of_case(connection: Connection, case_id: str) -> str | None:
+    return connection.scalar(select(cases.c.customer_id).where(cases.c.case_id == case_id))
