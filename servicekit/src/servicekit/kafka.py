@@ -39,7 +39,7 @@ def consumer(bootstrap_servers: str, group_id: str | None, client_id: str) -> AI
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
-        fetch_max_wait_ms=50,
+        fetch_max_wait_ms=500,  # a long poll: the broker answers as soon as data arrives
         max_poll_records=1000,
         metadata_max_age_ms=5_000,
     )

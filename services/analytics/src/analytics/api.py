@@ -64,7 +64,11 @@ def get_customer_360(
                 404, "Not found", f"Analytics knew no customer {customer_id} at {moment}."
             )
         return {**then, "as_of": moment}
-    found = view.wait_for(customer_id, lambda: view.view(customer_id), wait_ms / 1000)
+    found = view.wait_for(
+        customer_id,
+        lambda: view.view(customer_id) if view.known(customer_id) else None,
+        wait_ms / 1000,
+    )
     if found is None:
         raise Problem(404, "Not found", f"Analytics knows no customer {customer_id} (yet).")
     found["assessment"] = assessing.assessments.of(customer_id)

@@ -249,6 +249,17 @@ class Customer360(Projection):
 
     # queries
 
+    def known(self, customer_id: str) -> bool:
+        """Whether anything is known of the customer: one cheap query, for waiting clients."""
+        with self.store.reading() as connection:
+            return any(
+                connection.scalar(
+                    select(table.c.customer_id).where(table.c.customer_id == customer_id).limit(1)
+                )
+                is not None
+                for table in (profiles, loyalty_accounts, orders, cases)
+            )
+
     def view(self, customer_id: str) -> dict[str, Any] | None:
         with self.store.reading() as connection:
             profile = (
