@@ -177,3 +177,27 @@ def test_stale_needs_a_positive_number_of_days(client: TestClient) -> None:
 
     assert response.status_code == 422
     assert "query.days" in [error["field"] for error in response.json()["errors"]]
+
+
+def test_a_company_configures_its_own_pipelines_stages_and_probabilities(client_for) -> None:
+    client = client_for(pipelines={"retail": {"visit": 5, "quote": 40, "closing": 80}})
+    who = customer(client)
+
+    opened = deal(client, who, pipeline="retail", stage="quote", amount="100.00")
+    refused = client.post(
+        "/opportunities",
+        json={
+            "customer_id": who,
+            "title": "x",
+            "amount": "1.00",
+            "currency": "EUR",
+            "pipeline": "sales",
+        },
+        headers=SALES,
+    )
+    client.catch_up()
+    board = client.get("/pipeline", headers=ANALYST).json()
+
+    assert opened["probability"] == 40
+    assert refused.status_code == 422
+    assert [c["stage"] for c in board[0]["stages"]] == ["visit", "quote", "closing"]

@@ -23,6 +23,7 @@ def build_runtime(settings: AcquisitionSettings | None = None) -> Runtime:
         default_phone_region=settings.default_phone_region,
         scoring=settings.scoring_rules(),
         assignment=settings.assignment_rules(),
+        pipelines=settings.pipeline_rules(),
     )
     app = Acquisition(store_environment(settings), policy=policy, directory=views)
     return Runtime(

@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from acquisition.domain.assignment import AssignmentRules
+from acquisition.domain.opportunity import Pipeline, Pipelines
 from acquisition.domain.scoring import ScoringRules
 from servicekit.settings import ServiceSettings
 
@@ -31,6 +32,18 @@ class AcquisitionSettings(ServiceSettings):
     score_by_source: dict[str, int] | None = None
     score_per_field: dict[str, int] | None = None
     score_per_engagement: dict[str, int] | None = None
+    pipelines: dict[str, dict[str, int]] | None = Field(
+        default=None,
+        description="JSON: stages in order with their win probability (percent), "
+        '{"sales": {"qualification": 10, "proposal": 50, "negotiation": 75}}',
+    )
+    default_pipeline: str | None = None
+
+    def pipeline_rules(self) -> Pipelines:
+        if not self.pipelines:
+            return Pipelines()
+        by_name = {name: Pipeline(name, stages) for name, stages in self.pipelines.items()}
+        return Pipelines(by_name, self.default_pipeline or next(iter(by_name)))
 
     def assignment_rules(self) -> AssignmentRules:
         return AssignmentRules(
