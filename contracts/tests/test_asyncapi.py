@@ -83,7 +83,7 @@ def test_every_topic_has_a_send_operation_for_its_producer_and_one_receive_per_c
 
     sends = [op["tags"][0]["name"] for op in operations if op["action"] == "send"]
     receives = [op["tags"][0]["name"] for op in operations if op["action"] == "receive"]
-    assert sends == [TOPICS[name].producer]
+    assert sends == list(TOPICS[name].producers)
     assert receives == list(CONSUMERS[name])
 
 

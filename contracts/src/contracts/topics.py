@@ -67,6 +67,12 @@ class Topic:
     events: tuple[type[IntegrationEvent], ...]
     producer: str
     description: str
+    also_produced_by: tuple[str, ...] = ()
+
+    @property
+    def producers(self) -> tuple[str, ...]:
+        """The owner first, then any other service publishing the same events."""
+        return (self.producer, *self.also_produced_by)
 
     @property
     def dead_letter(self) -> str:
@@ -199,6 +205,7 @@ TOPICS: dict[str, Topic] = {
             key="notification_id",
             events=(NotificationRequested,),
             producer="support",
+            also_produced_by=("loyalty",),
             description="What to tell a customer and why; a messaging system delivers it.",
         ),
         Topic(

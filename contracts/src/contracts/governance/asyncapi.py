@@ -129,7 +129,7 @@ def _channel(
         "summary": topic.description,
         "description": (
             f"{topic.description}\n\nKey: `{topic.key}` (also the envelope's `subject`). "
-            f"Produced by {topic.producer}; consumed by {consumers}. "
+            f"Produced by {', '.join(topic.producers)}; consumed by {consumers}. "
             f"Messages a consumer cannot decode go to `{topic.dead_letter}` with the reason."
         ),
         "servers": [{"$ref": "#/servers/local"}],
@@ -208,9 +208,10 @@ def _operations(topic: Topic, versions: list[EventVersion]) -> dict[str, Any]:
         }
 
     operations = {
-        f"{topic.producer}.sends.{topic.name}": operation(
-            topic.producer, "send", f"{topic.producer} publishes {topic.name}"
+        f"{producer}.sends.{topic.name}": operation(
+            producer, "send", f"{producer} publishes {topic.name}"
         )
+        for producer in topic.producers
     }
     for consumer in CONSUMERS.get(topic.name, ()):
         operations[f"{consumer}.receives.{topic.name}"] = operation(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -12,6 +12,9 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from loyalty.domain.account import LoyaltyAccount
+from loyalty.domain.catalogue import Catalogue
+from loyalty.domain.greetings import Celebrant, GreetingTerms
+from loyalty.domain.growth import GrowthTerms
 from loyalty.domain.offers import Offer, OfferKind
 from loyalty.domain.programme import Programme
 from loyalty.domain.promotions import Cart, Effect, Promotion, evaluate
@@ -49,6 +52,8 @@ def utc_now() -> datetime:
 class Loyalty(ServiceApplication):
     name = "loyalty"
     retention = RetentionTerms()
+    growth = GrowthTerms()  # cross-sell pairs come from settings (see bootstrap)
+    greetings = GreetingTerms()
 
     # the programme
 
@@ -322,6 +327,64 @@ class Loyalty(ServiceApplication):
 
     def evaluate_cart(self, cart: Cart) -> list[Effect]:
         return evaluate(self.promotions(), cart)
+
+    # birthday greetings
+
+    def greet_birthdays(self, on: date, at: datetime | None = None) -> list[str]:
+        """Greet everyone whose birthday is due on ``on``; returns who was greeted.
+
+        The bonus goes on the ledger (reason "birthday", published on the ledger
+        topic like every movement) and the greeting on the celebrant, in one
+        transaction; the ledger request id names the year, so a rerun, or two
+        runners at once, credit it once."""
+        moment = at or utc_now()
+        greeted: list[str] = []
+        for celebrant_id in self.celebrant_ids():
+            if self._greet(celebrant_id, on, moment):
+                celebrant: Celebrant = self.repository.get(celebrant_id)
+                greeted.append(celebrant.customer_id)
+        return greeted
+
+    def _greet(self, celebrant_id: UUID, on: date, at: datetime) -> bool:
+        def attempt() -> bool:
+            celebrant: Celebrant = self.repository.get(celebrant_id)
+            if not self.has_account(celebrant.customer_id):
+                return False
+            if not celebrant.greet(on, at, self.greetings):
+                return False
+            account = self.account_of(celebrant.customer_id)
+            request = f"birthday:{celebrant.customer_id}:{on.year}"
+            rules = self.programme_rules()
+            account.adjust(self.greetings.bonus_points, "birthday", "loyalty", at, rules, request)
+            self.save(celebrant, account)
+            return True
+
+        return self.retrying(attempt)
+
+    def celebrant(self, customer_id: str) -> Celebrant | None:
+        celebrant_id = Celebrant.create_id(customer_id)
+        if celebrant_id not in self.repository:
+            return None
+        celebrant: Celebrant = self.repository.get(celebrant_id)
+        return celebrant
+
+    def celebrant_ids(self) -> Iterator[UUID]:
+        start = None
+        while batch := self.recorder.select_notifications(
+            start=start, limit=1000, topics=[get_topic(Celebrant.Known)], inclusive_of_start=False
+        ):
+            for notification in batch:
+                yield notification.originator_id  # type: ignore[misc]
+            start = batch[-1].id
+
+    # the product catalogue
+
+    def catalogue(self) -> Catalogue | None:
+        """The products the ERP described, or None before the first one."""
+        if Catalogue.ID not in self.repository:
+            return None
+        catalogue: Catalogue = self.repository.get(Catalogue.ID)
+        return catalogue
 
     # offers
 

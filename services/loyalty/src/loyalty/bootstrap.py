@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from loyalty import api, offers_api, outbox, promotions_api, rewards_api
+from loyalty import api, greetings_api, offers_api, outbox, promotions_api, rewards_api
 from loyalty.app import Loyalty
+from loyalty.domain.greetings import GreetingTerms
+from loyalty.domain.growth import GrowthTerms
+from loyalty.greeter import birthday_greeter
 from loyalty.inbox import LoyaltyInbox
 from loyalty.settings import LoyaltySettings
 from servicekit.eventstore import store_environment
@@ -15,11 +18,14 @@ from servicekit.service import Runtime, create_http_app
 def build_runtime(settings: LoyaltySettings | None = None) -> Runtime:
     settings = settings or LoyaltySettings()
     app = Loyalty(store_environment(settings))
+    app.growth = GrowthTerms(tuple(settings.cross_sell_pairs))
+    app.greetings = GreetingTerms(settings.birthday_bonus_points)
     return Runtime(
         settings=settings,
         app=app,
         translate=outbox.to_integration_event,
         handlers=[LoyaltyInbox(app)],
+        background=[birthday_greeter(app, settings.greeting_run_seconds)],
     )
 
 
@@ -27,6 +33,12 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The ASGI app; ``uvicorn --factory loyalty.bootstrap:create_app`` works too."""
     return create_http_app(
         runtime or build_runtime(),
-        [api.routes, rewards_api.routes, promotions_api.routes, offers_api.routes],
+        [
+            api.routes,
+            rewards_api.routes,
+            promotions_api.routes,
+            offers_api.routes,
+            greetings_api.routes,
+        ],
         title="CRM loyalty",
     )

@@ -11,18 +11,22 @@ or cancellation moves an order once, a return is keyed by its time and lines.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 
 from contracts.cases import SatisfactionRecorded
-from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.customers import ConsentsChanged, CustomerProfileChanged, CustomerRegistered
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
+from contracts.erp.products import ProductUpserted
 from contracts.signals import ChurnRiskRaised
 from loyalty.app import Loyalty
 from loyalty.domain.account import Award, LoyaltyAccount
+from loyalty.domain.catalogue import Catalogue, Product
+from loyalty.domain.greetings import Celebrant, consents_to_greetings
+from loyalty.domain.growth import History, Prompt, cross_sell, up_sell
 from loyalty.domain.ledger import OrderedLine
 from loyalty.domain.offers import Offer, OfferKind
 from loyalty.domain.promotions import Cart, CartLine, Promotion, points_by_line
@@ -41,7 +45,13 @@ SENT_AT = "_sent_at"  # kept beside a parked follow-up: contracts ignore unknown
 class LoyaltyInbox(Inbox):
     """Accounts for new customers; points for their ERP orders."""
 
-    topics = ("crm.customers.v1", "erp.orders.v1", "crm.cases.v1", "crm.analytics.signals.v1")
+    topics = (
+        "crm.customers.v1",
+        "erp.orders.v1",
+        "erp.products.v1",
+        "crm.cases.v1",
+        "crm.analytics.signals.v1",
+    )
     app: Loyalty
 
     def decide(
@@ -53,12 +63,25 @@ class LoyaltyInbox(Inbox):
                 work.account(registered.customer_id)
                 if registered.erp_customer_number:
                     self._learn(work, registered.erp_customer_number, registered.customer_id)
-            case CustomerProfileChanged() as changed_profile if changed_profile.erp_customer_number:
-                self._learn(work, changed_profile.erp_customer_number, changed_profile.customer_id)
+                if registered.birthday:
+                    self._birthday(work, registered.customer_id, registered.birthday)
+            case CustomerProfileChanged() as changed_profile:
+                if changed_profile.erp_customer_number:
+                    number = changed_profile.erp_customer_number
+                    self._learn(work, number, changed_profile.customer_id)
+                if changed_profile.birthday:
+                    self._birthday(work, changed_profile.customer_id, changed_profile.birthday)
+            case ConsentsChanged() as consents:
+                celebrant = work.celebrant(consents.customer_id)
+                granted = [(c.purpose, c.granted) for c in consents.consents]
+                if celebrant.note_consent(consents_to_greetings(granted)):
+                    work.touch(celebrant)
             case OrderPlaced() as placed:
                 self._placed(work, placed)
             case OrderPaid() | OrderCancelled() | OrderReturned() as follow_up:
                 self._followed_up(work, follow_up, delivery.envelope.time)
+            case ProductUpserted() as product:
+                self._describe(work, product)
             case SatisfactionRecorded() as scored if scored.save_offer_requested:
                 if scored.customer_id:
                     self._offer(
@@ -112,8 +135,10 @@ class LoyaltyInbox(Inbox):
         customer_id: str,
         reason: str,
         at: datetime,
+        sku: str | None = None,
+        category: str | None = None,
     ) -> None:
-        """A retention offer, once per prompt: the same signal again finds the offer made."""
+        """An offer, once per prompt: the same signal again finds the offer made."""
         if work.get(Offer, Offer.create_id(kind.value, prompted_by)) is not None:
             return
         terms = self.app.retention
@@ -126,8 +151,62 @@ class LoyaltyInbox(Inbox):
                 at,
                 terms.valid_for,
                 bonus_points=terms.bonus_points[kind],
+                sku=sku,
+                category=category,
             )
         )
+
+    def _birthday(self, work: _Work, customer_id: str, birthday: date) -> None:
+        celebrant = work.celebrant(customer_id)
+        if celebrant.note_birthday(birthday):
+            work.touch(celebrant)
+
+    def _describe(self, work: _Work, upserted: ProductUpserted) -> None:
+        catalogue = work.catalogue()
+        product = Product(
+            sku=upserted.sku,
+            name=upserted.name,
+            category=upserted.category,
+            list_price=upserted.list_price,
+            unit_cost=upserted.unit_cost,
+            currency=upserted.currency,
+            premium_of=upserted.premium_of,
+        )
+        if catalogue.describe(product):
+            work.touch(catalogue)
+
+    def _grow(self, work: _Work, account: LoyaltyAccount, order_id: str, at: datetime) -> None:
+        """A paid order is the moment to suggest what goes with it: the companion
+        category never bought, or the premium variant of what was just bought."""
+        order = account.orders.get(order_id)
+        if order is None:
+            return
+        history = History.of(account.orders.values())
+        catalogue = work.get(Catalogue, Catalogue.ID)
+        premium = {} if catalogue is None else catalogue.premium_variants()
+        categories = (
+            {} if catalogue is None else {p.sku: p.category for p in catalogue.products.values()}
+        )
+        bought_now = [line.sku for line in order.lines if line.returned < line.quantity]
+        prompts: list[tuple[OfferKind, Prompt]] = [
+            (OfferKind.CROSS_SELL, prompt)
+            for prompt in cross_sell(account.customer_id, history, self.app.growth)
+        ]
+        prompts += [
+            (OfferKind.UP_SELL, prompt)
+            for prompt in up_sell(account.customer_id, history, bought_now, premium, categories)
+        ]
+        for kind, prompt in prompts:
+            self._offer(
+                work,
+                kind,
+                prompt.key,
+                account.customer_id,
+                prompt.reason,
+                at,
+                sku=prompt.sku,
+                category=prompt.category,
+            )
 
     def _followed_up(self, work: _Work, follow_up: FollowUp, sent_at: datetime) -> None:
         order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(follow_up.order_id))
@@ -221,6 +300,7 @@ class LoyaltyInbox(Inbox):
         before = account.promotion_kept(order_id)
         self._move(account, follow_up, sent_at)
         if isinstance(follow_up, OrderPaid):
+            self._grow(work, account, order_id, follow_up.paid_at)
             return
         after = account.promotion_kept(order_id)
         cancelled = isinstance(follow_up, OrderCancelled)
@@ -287,6 +367,15 @@ class _Work:
         """Every promotion, in the order they were drafted, as this batch left them."""
         found = (self.get(Promotion, promotion_id) for promotion_id in self.app.promotion_ids())
         return [promotion for promotion in found if promotion is not None]
+
+    def celebrant(self, customer_id: str) -> Celebrant:
+        """What loyalty knows to greet the customer; not touched until something changes."""
+        known = self.get(Celebrant, Celebrant.create_id(customer_id))
+        return known or Celebrant(customer_id=customer_id)
+
+    def catalogue(self) -> Catalogue:
+        """The product catalogue; started by the first product the ERP describes."""
+        return self.get(Catalogue, Catalogue.ID) or Catalogue()
 
     def account(self, customer_id: str) -> LoyaltyAccount:
         """The customer's account; an order may arrive before the registration does."""

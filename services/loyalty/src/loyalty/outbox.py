@@ -10,7 +10,7 @@ or written off) change no balance and are not published.
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
 
@@ -23,7 +23,9 @@ from contracts.ledger import (
     PointsReversed,
 )
 from contracts.loyalty import LoyaltyAccountOpened, TierChanged
+from contracts.notifications import NotificationRequested
 from loyalty.domain.account import LoyaltyAccount, Tier
+from loyalty.domain.greetings import Celebrant
 
 
 def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
@@ -103,5 +105,17 @@ def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent |
             previous_tier=event.previous_tier,
             qualifying_purchases=event.qualifying_purchases,
             changed_at=event.occurred_at,
+        )
+    if isinstance(event, Celebrant.Greeted):
+        return NotificationRequested(
+            notification_id=str(
+                uuid5(NAMESPACE_URL, f"/crm/loyalty/greetings/{event.customer_id}/{event.year}")
+            ),
+            customer_id=event.customer_id,
+            purpose="loyalty",
+            template="birthday_greeting",
+            parameters={"bonus_points": str(event.bonus_points), "year": str(event.year)},
+            requested_by="loyalty",
+            requested_at=event.at,
         )
     return None

@@ -10,3 +10,7 @@ class LoyaltySettings(ServiceSettings):
 
     service_name: str = "loyalty"
     port: int = 8002
+    # cross-sell: bought in the first category, never in the second (JSON: [["a","b"], ...])
+    cross_sell_pairs: list[tuple[str, str]] = []
+    birthday_bonus_points: int = 200
+    greeting_run_seconds: float = 3600.0
