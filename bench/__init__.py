@@ -13,7 +13,9 @@ It measures, each beside a ceiling where one makes sense:
 2. ``consumer``: messages/s applied by a TrackedConsumer running a Projection,
    against plain aiokafka consuming the same messages;
 3. ``append``: ServiceApplication against plain eventsourcing Application saves;
-4. ``latency``: HTTP command to analytics' read model, end to end, at a steady rate.
+4. ``latency``: HTTP command to analytics' read model, end to end, at a steady rate;
+5. ``rebuild``: analytics' Customer360 rebuilt from an erpsim log (1M events), against
+   plain aiokafka consuming it, then the 360 query's latency on the rebuilt views.
 
 It starts what it needs (a Kafka broker, a throwaway PostgreSQL, the services)
 unless ``KAFKA_BOOTSTRAP_SERVERS`` / ``POSTGRES_DSN`` name existing ones, stops

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import append, consumer, latency, relay
+from bench import append, consumer, latency, rebuild, relay
 from bench.infra import Infrastructure
 from bench.params import Params, parse
 from bench.report import Progress, Report, Row
@@ -24,6 +24,7 @@ PARTS: dict[str, Part] = {
     "consumer": consumer.run,
     "append": append.run,
     "latency": latency.run,
+    "rebuild": rebuild.run,
 }
 RESULTS = Path(__file__).resolve().parents[1] / "var" / "bench" / "results.json"
 

@@ -8,7 +8,7 @@ from typing import Any, Literal, cast
 
 StoreKind = Literal["sqlite", "postgres"]
 
-PARTS = ("relay", "consumer", "append", "latency")
+PARTS = ("relay", "consumer", "append", "latency", "rebuild")
 STORES: tuple[StoreKind, ...] = ("sqlite", "postgres")
 
 
@@ -30,14 +30,31 @@ class Params:
     rate: float
     duration: float
     warmup: float
+    #: rebuild: events on analytics' topics to rebuild from; 360 queries per second
+    rebuild_events: int
+    query_rate: float
     keep: bool
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-FULL = {"events": 20_000, "messages": 20_000, "appends": 2_000, "duration": 20.0, "warmup": 5.0}
-QUICK = {"events": 2_000, "messages": 2_000, "appends": 200, "duration": 5.0, "warmup": 2.0}
+FULL = {
+    "events": 20_000,
+    "messages": 20_000,
+    "appends": 2_000,
+    "duration": 20.0,
+    "warmup": 5.0,
+    "rebuild_events": 1_000_000,
+}
+QUICK = {
+    "events": 2_000,
+    "messages": 2_000,
+    "appends": 200,
+    "duration": 5.0,
+    "warmup": 2.0,
+    "rebuild_events": 20_000,
+}
 
 
 def _names(text: str, known: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -53,7 +70,7 @@ def _names(text: str, known: tuple[str, ...], what: str) -> tuple[str, ...]:
 def parse(argv: list[str] | None = None) -> Params:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Relay, consumer, append and end-to-end latency benchmarks.",
+        description="Relay, consumer, append, end-to-end latency and rebuild benchmarks.",
     )
     parser.add_argument(
         "--quick",
@@ -72,7 +89,7 @@ def parse(argv: list[str] | None = None) -> Params:
         type=lambda text: _names(text, STORES, "store"),
         default=STORES,
         metavar="STORES",
-        help=f"stores for relay, consumer and append (default: {','.join(STORES)})",
+        help=f"stores for relay, consumer, append and rebuild (default: {','.join(STORES)})",
     )
     parser.add_argument("--events", type=int, help="relay: events to publish (20000; quick 2000)")
     parser.add_argument("--events-per-aggregate", type=int, default=10)
@@ -85,6 +102,14 @@ def parse(argv: list[str] | None = None) -> Params:
     parser.add_argument("--rate", type=float, default=50.0, help="latency: commands/s (50)")
     parser.add_argument("--duration", type=float, help="latency: measured seconds (20; quick 5)")
     parser.add_argument("--warmup", type=float, help="latency: warm-up seconds (5; quick 2)")
+    parser.add_argument(
+        "--rebuild-events",
+        type=int,
+        help="rebuild: events generated with erpsim (1000000; quick 20000)",
+    )
+    parser.add_argument(
+        "--query-rate", type=float, default=100.0, help="rebuild: 360 queries/s (100)"
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the scratch dir (logs, stores) at the end"
     )
@@ -108,6 +133,8 @@ def parse(argv: list[str] | None = None) -> Params:
         rate=args.rate,
         duration=pick("duration"),
         warmup=pick("warmup"),
+        rebuild_events=pick("rebuild_events"),
+        query_rate=args.query_rate,
         keep=args.keep,
     )
     positive = {
@@ -119,6 +146,8 @@ def parse(argv: list[str] | None = None) -> Params:
         "appends": params.appends,
         "rate": params.rate,
         "duration": params.duration,
+        "rebuild-events": params.rebuild_events,
+        "query-rate": params.query_rate,
     }
     for name, value in positive.items():
         if value <= 0:

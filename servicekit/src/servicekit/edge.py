@@ -10,6 +10,8 @@ import jwt
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit import context, metrics
+from servicekit.auth import read_token
+from servicekit.problems import Problem
 
 CORRELATION_HEADER = b"x-correlation-id"
 
@@ -57,9 +59,14 @@ class EdgeMiddleware:
         authorization = headers.get(b"authorization", b"").decode()
         if not authorization.lower().startswith("bearer "):
             return None
+        token = authorization[7:]
+        try:  # verified once and remembered: the route's auth dependency reuses it
+            return read_token(self.verification_keys, token).subject or None
+        except Problem:
+            pass
         for key in self.verification_keys:
             try:
-                claims = jwt.decode(authorization[7:], key, algorithms=["HS256"])
+                claims = jwt.decode(token, key, algorithms=["HS256"])
                 break
             except jwt.PyJWTError:
                 continue
