@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     Column,
     Connection,
     DateTime,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     delete,
     func,
     select,
@@ -68,10 +70,17 @@ class AliasBook:
             Column("parked_at", DateTime(timezone=True), server_default=func.now()),
         )
 
-    def resolve(self, connection: Connection, reference: str) -> str | None:
-        return connection.scalar(
-            select(self.aliases.c.target_id).where(self.aliases.c.reference == reference)
+        # prepared once: these run for nearly every message of a projection
+        named: BindParameter[str] = bindparam("reference")
+        self._resolve = select(self.aliases.c.target_id).where(self.aliases.c.reference == named)
+        self._parked_under = (
+            select(self.parked).where(self.parked.c.reference == named).order_by(self.parked.c.id)
         )
+        self._unpark = delete(self.parked).where(self.parked.c.reference == named)
+
+    def resolve(self, connection: Connection, reference: str) -> str | None:
+        target: str | None = connection.scalar(self._resolve, {"reference": reference})
+        return target
 
     def link(self, connection: Connection, reference: str, target_id: str) -> list[Delivery]:
         """Record that ``reference`` names ``target_id``; return the messages it releases."""
@@ -80,14 +89,10 @@ class AliasBook:
 
     def release(self, connection: Connection, reference: str) -> list[Delivery]:
         """The messages parked under ``reference``, in arrival order, now unparked."""
-        rows = connection.execute(
-            select(self.parked)
-            .where(self.parked.c.reference == reference)
-            .order_by(self.parked.c.id)
-        ).all()
+        rows = connection.execute(self._parked_under, {"reference": reference}).all()
         if not rows:
             return []
-        connection.execute(delete(self.parked).where(self.parked.c.reference == reference))
+        connection.execute(self._unpark, {"reference": reference})
         released = []
         for row in rows:
             envelope, event = decode(row.topic, row.envelope)

@@ -12,12 +12,13 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Executable, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -130,23 +131,29 @@ def upsert(
     """Insert or update one row in one statement (``INSERT ... ON CONFLICT``).
 
     ``key`` must be the table's primary key; both SQLite and PostgreSQL
-    support the statement, each through its own SQLAlchemy dialect.
+    support the statement, each through its own SQLAlchemy dialect. The
+    statement is built once per shape and given the row as parameters: building
+    it with the values inside cost most of a projection's time.
     """
-    columns = list(key)
-    if connection.dialect.name == "postgresql":
-        on_postgres = postgresql_insert(table).values(**key, **values)
-        connection.execute(
-            on_postgres.on_conflict_do_update(index_elements=columns, set_=values)
-            if values
-            else on_postgres.on_conflict_do_nothing(index_elements=columns)
-        )
-        return
-    on_sqlite = sqlite_insert(table).values(**key, **values)
-    connection.execute(
-        on_sqlite.on_conflict_do_update(index_elements=columns, set_=values)
-        if values
-        else on_sqlite.on_conflict_do_nothing(index_elements=columns)
-    )
+    statement = _upsert_statement(connection.dialect.name, table, tuple(key), tuple(values))
+    connection.execute(statement, {**key, **values})
+
+
+@lru_cache(maxsize=1024)
+def _upsert_statement(
+    dialect: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]
+) -> Executable:
+    if dialect == "postgresql":
+        on_postgres = postgresql_insert(table)
+        if not columns:
+            return on_postgres.on_conflict_do_nothing(index_elements=list(key))
+        updates = {name: on_postgres.excluded[name] for name in columns}
+        return on_postgres.on_conflict_do_update(index_elements=list(key), set_=updates)
+    on_sqlite = sqlite_insert(table)
+    if not columns:
+        return on_sqlite.on_conflict_do_nothing(index_elements=list(key))
+    updates = {name: on_sqlite.excluded[name] for name in columns}
+    return on_sqlite.on_conflict_do_update(index_elements=list(key), set_=updates)
 
 
 def upsert_many(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from analytics.domain.valuation import Order
 from analytics.views import ERP_CUSTOMER, ORDER, metadata, references, timeline
@@ -25,6 +25,18 @@ from servicekit.handlers import Projection, upsert
 from servicekit.views import ViewStore
 
 PROFILE_FIELDS = set(profiles.c.keys()) - {"customer_id"}
+
+
+# prepared once, run with parameters: the projection's hottest statements
+_CUSTOMER_OF_ORDER = select(orders.c.customer_id).where(orders.c.order_id == bindparam("order"))
+_ORDER_STATUS = (
+    update(orders).where(orders.c.order_id == bindparam("order")).values(status=bindparam("status"))
+)
+_ORDER_PAID = (
+    update(orders)
+    .where(orders.c.order_id == bindparam("order"))
+    .values(status=bindparam("status"), paid_at=bindparam("paid_at"))
+)
 
 
 class Customer360(Projection):
@@ -201,19 +213,16 @@ class Customer360(Projection):
         event: OrderPaid | OrderCancelled | OrderReturned,
     ) -> str | None:
         """Apply a follow-up naming only the order; return the order's customer."""
-        customer_id: str | None = connection.scalar(
-            select(orders.c.customer_id).where(orders.c.order_id == event.order_id)
-        )
+        customer_id: str | None = connection.scalar(_CUSTOMER_OF_ORDER, {"order": event.order_id})
         if customer_id is None:  # the order itself has not been applied yet
             references.park(connection, ORDER + event.order_id, delivery)
             return None
-        where = orders.c.order_id == event.order_id
         if isinstance(event, OrderPaid):
             connection.execute(
-                update(orders).where(where).values(status="paid", paid_at=event.paid_at)
+                _ORDER_PAID, {"order": event.order_id, "status": "paid", "paid_at": event.paid_at}
             )
         elif isinstance(event, OrderCancelled):
-            connection.execute(update(orders).where(where).values(status="cancelled"))
+            connection.execute(_ORDER_STATUS, {"order": event.order_id, "status": "cancelled"})
         else:
             self._order_returned(connection, event)
         return customer_id

@@ -66,22 +66,26 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+_INSERT = timeline.insert()
+
+
 def record(connection: Connection, customer_id: str, delivery: Delivery) -> None:
     envelope = delivery.envelope
-    connection.execute(
-        timeline.insert().values(
-            customer_id=customer_id,
-            topic=delivery.topic,
-            partition=delivery.partition,
-            offset=delivery.offset,
-            event_id=envelope.id,
-            type=envelope.type,
-            schema_version=envelope.schemaversion,
-            time=utc(envelope.time),
-            source=envelope.source,
-            subject=envelope.subject,
-            data=envelope.data,
-        )
+    connection.execute(  # one prepared statement, the row as parameters (see upsert)
+        _INSERT,
+        {
+            "customer_id": customer_id,
+            "topic": delivery.topic,
+            "partition": delivery.partition,
+            "offset": delivery.offset,
+            "event_id": envelope.id,
+            "type": envelope.type,
+            "schema_version": envelope.schemaversion,
+            "time": utc(envelope.time),
+            "source": envelope.source,
+            "subject": envelope.subject,
+            "data": envelope.data,
+        },
     )
 
 
