@@ -35,4 +35,6 @@ def build_runtime(settings: SupportSettings | None = None) -> Runtime:
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The ASGI app; ``uvicorn --factory support.bootstrap:create_app`` works too."""
-    return create_http_app(runtime or build_runtime(), [api.routes], title="CRM support")
+    http = create_http_app(runtime or build_runtime(), [api.routes], title="CRM support")
+    api.install(http)
+    return http

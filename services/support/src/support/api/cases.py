@@ -10,11 +10,9 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.idempotency import IdempotencyKey, new_id
-from servicekit.problems import Problem
 from support.api.dependencies import Agents, App, Readers, Views
 from support.app import now
 from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
-from support.domain.errors import IllegalTransition
 
 routes = APIRouter(tags=["cases"])
 
@@ -132,10 +130,6 @@ def _answer(case: Case, views: Views, response: Response) -> CaseOut:
     return CaseOut.of(case, views)
 
 
-def _refused(refusal: IllegalTransition | ValueError) -> Problem:
-    return Problem(409, "Not possible in the case's state", str(refusal))
-
-
 @routes.post("/cases", status_code=status.HTTP_201_CREATED)
 def open_case(
     body: CaseIn,
@@ -194,10 +188,7 @@ def list_cases(
 def reply(
     case_id: UUID, body: ReplyIn, app: App, views: Views, who: Agents, response: Response
 ) -> CaseOut:
-    try:
-        case = app.reply(case_id, who.subject, body.body, body.by_customer)
-    except IllegalTransition as refusal:
-        raise _refused(refusal) from None
+    case = app.reply(case_id, who.subject, body.body, body.by_customer)
     return _answer(case, views, response)
 
 
@@ -205,10 +196,7 @@ def reply(
 def add_note(
     case_id: UUID, body: NoteIn, app: App, views: Views, who: Agents, response: Response
 ) -> CaseOut:
-    try:
-        case = app.add_note(case_id, who.subject, body.body)
-    except IllegalTransition as refusal:
-        raise _refused(refusal) from None
+    case = app.add_note(case_id, who.subject, body.body)
     return _answer(case, views, response)
 
 
@@ -223,10 +211,7 @@ def assign(
 def change_status(
     case_id: UUID, body: StatusIn, app: App, views: Views, _: Agents, response: Response
 ) -> CaseOut:
-    try:
-        case = app.change_status(case_id, body.status, body.reason)
-    except IllegalTransition as refusal:
-        raise _refused(refusal) from None
+    case = app.change_status(case_id, body.status, body.reason)
     return _answer(case, views, response)
 
 
@@ -234,10 +219,7 @@ def change_status(
 def link_customer(
     case_id: UUID, body: LinkIn, app: App, views: Views, _: Agents, response: Response
 ) -> CaseOut:
-    try:
-        case = app.link_customer(case_id, body.customer_id)
-    except IllegalTransition as refusal:
-        raise _refused(refusal) from None
+    case = app.link_customer(case_id, body.customer_id)
     return _answer(case, views, response)
 
 
@@ -245,8 +227,5 @@ def link_customer(
 def record_satisfaction(
     case_id: UUID, body: SatisfactionIn, app: App, views: Views, _: Readers, response: Response
 ) -> CaseOut:
-    try:
-        case = app.record_satisfaction(case_id, body.score, body.comment)
-    except IllegalTransition as refusal:
-        raise _refused(refusal) from None
+    case = app.record_satisfaction(case_id, body.score, body.comment)
     return _answer(case, views, response)
