@@ -9,6 +9,7 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from analytics.domain import kpis
+from contracts.campaigns import CampaignCostRecorded, CampaignLaunched
 from contracts.cases import CaseOpened, CaseReplied, CaseSlaBreached, SatisfactionRecorded
 from contracts.customers import CustomerRegistered
 from contracts.erp.orders import OrderCancelled, OrderLine, OrderPlaced
@@ -279,3 +280,67 @@ def test_a_period_that_ends_before_it_starts_is_refused(client: TestClient) -> N
         headers=ANALYST,
     )
     assert answer.status_code == 422
+
+
+def test_cost_per_acquired_customer_divides_a_campaigns_actual_cost_by_its_customers(
+    feed: Feeding, client: TestClient
+) -> None:
+    feed(
+        JAN,
+        CampaignLaunched(
+            campaign_id="spring",
+            name="Spring mailing",
+            channel="email",
+            starts_on=JAN.date(),
+            budget=Decimal(1000),
+            currency="EUR",
+            launched_at=JAN,
+        ),
+        CampaignCostRecorded(
+            campaign_id="spring",
+            amount=Decimal(300),
+            currency="EUR",
+            incurred_on=JAN.date(),
+            actual_cost=Decimal(300),
+            recorded_at=JAN,
+        ),
+        CampaignCostRecorded(
+            campaign_id="spring",
+            amount=Decimal(300),
+            currency="EUR",
+            incurred_on=JAN.date(),
+            actual_cost=Decimal(600),
+            recorded_at=JAN,
+        ),
+        *(
+            message
+            for n in (1, 2)
+            for message in (
+                LeadCaptured(
+                    lead_id=f"l-{n}",
+                    source="campaign",
+                    campaign_id="spring",
+                    first_name="A",
+                    last_name="B",
+                    captured_at=JAN,
+                ),
+                LeadConverted(
+                    lead_id=f"l-{n}",
+                    customer_id=f"c-{n}",
+                    source="campaign",
+                    campaign_id="spring",
+                    converted_at=JAN,
+                ),
+            )
+        ),
+    )
+
+    figures = client.get(
+        "/kpis",
+        params={"from": "2026-01-01T00:00:00+00:00", "to": "2026-04-01T00:00:00+00:00"},
+        headers=ANALYST,
+    ).json()["acquisition"]["cost_per_acquired_customer"]
+
+    assert figures["spring"]["customers_acquired"] == 2
+    assert figures["spring"]["actual_cost"] == "600.00"
+    assert figures["spring"]["cost_per_acquired_customer"] == "300.00"

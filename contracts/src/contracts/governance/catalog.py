@@ -36,7 +36,7 @@ CONSUMERS: Mapping[str, tuple[str, ...]] = {
     "crm.leads.v1": ("acquisition", "analytics"),
     "crm.opportunities.v1": ("erp", "acquisition", "analytics"),
     "crm.activities.v1": ("acquisition",),
-    "crm.campaigns.v1": ("acquisition",),
+    "crm.campaigns.v1": ("acquisition", "analytics"),
     "crm.loyalty.accounts.v1": ("support", "analytics"),
     "crm.loyalty.ledger.v1": ("erp", "analytics"),
     "crm.cases.v1": ("support", "loyalty", "analytics"),

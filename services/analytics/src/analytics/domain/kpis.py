@@ -8,7 +8,7 @@ one on two hundred.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -106,6 +106,37 @@ def leads(found: Iterable[Lead], period: Period) -> dict[str, Any]:
         },
         "customers_acquired_by_campaign": dict(sorted(acquired_by_campaign.items())),
     }
+
+
+@dataclass(frozen=True)
+class CampaignCost:
+    name: str | None
+    currency: str | None
+    actual_cost: Decimal
+
+
+def acquisition(
+    found: Iterable[Lead], costs: Mapping[str, CampaignCost], period: Period
+) -> dict[str, Any]:
+    """Leads and conversions, and what each campaign paid per customer it brought.
+
+    A campaign's whole actual cost is divided by the customers its leads of the
+    period became: the cost of acquiring them, not of the leads that stayed leads.
+    """
+    figures = leads(found, period)
+    per_campaign = {}
+    for campaign_id, acquired in figures["customers_acquired_by_campaign"].items():
+        cost = costs.get(campaign_id)
+        if cost is None:
+            continue
+        per_campaign[campaign_id] = {
+            "name": cost.name,
+            "actual_cost": money(cost.actual_cost),
+            "currency": cost.currency,
+            "customers_acquired": acquired,
+            "cost_per_acquired_customer": money(cost.actual_cost / acquired),
+        }
+    return {**figures, "cost_per_acquired_customer": per_campaign}
 
 
 def pipeline(found: Iterable[Opportunity], period: Period) -> dict[str, Any]:

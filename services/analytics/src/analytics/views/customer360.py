@@ -42,6 +42,7 @@ _ORDER_PAID = (
 class Customer360(Projection):
     topics = (
         "crm.customers.v1",
+        "crm.campaigns.v1",
         "crm.leads.v1",
         "crm.opportunities.v1",
         "crm.loyalty.accounts.v1",

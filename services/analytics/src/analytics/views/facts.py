@@ -26,6 +26,7 @@ from sqlalchemy import (
 from analytics.views import metadata
 from analytics.views.profiles import cases, loyalty_accounts
 from contracts import IntegrationEvent
+from contracts.campaigns import CampaignCostRecorded, CampaignLaunched
 from contracts.cases import (
     CaseCustomerLinked,
     CaseOpened,
@@ -101,6 +102,15 @@ case_service = Table(
     Column("satisfaction_at", DateTime(timezone=True)),
 )
 
+campaign_costs = Table(
+    "campaign_costs",
+    metadata,
+    Column("campaign_id", String(64), primary_key=True),
+    Column("name", String(200)),
+    Column("currency", String(3)),
+    Column("actual_cost", Numeric(14, 2), nullable=False, default=0),
+)
+
 MOVEMENT_KINDS: dict[type[IntegrationEvent], str] = {
     PointsIssued: "issued",
     PointsReversed: "reversed",
@@ -113,6 +123,22 @@ MOVEMENT_KINDS: dict[type[IntegrationEvent], str] = {
 def project_fact(connection: Connection, event: IntegrationEvent) -> str | None:
     """Apply one lead, pipeline, points or service event; return its customer."""
     match event:
+        case CampaignLaunched():
+            upsert(
+                connection,
+                campaign_costs,
+                {"campaign_id": event.campaign_id},
+                {"name": event.name, "currency": event.currency},
+            )
+            return None
+        case CampaignCostRecorded():  # a running total: applying it twice changes nothing
+            upsert(
+                connection,
+                campaign_costs,
+                {"campaign_id": event.campaign_id},
+                {"currency": event.currency, "actual_cost": event.actual_cost},
+            )
+            return None
         case LeadCaptured():
             upsert(
                 connection,

@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import select
 
 from analytics.domain import kpis
-from analytics.views.facts import case_service, leads, opportunities, points_movements
+from analytics.views.facts import (
+    campaign_costs,
+    case_service,
+    leads,
+    opportunities,
+    points_movements,
+)
 from analytics.views.purchases import orders
 from analytics.views.timeline import aware
 from servicekit.views import ViewStore
@@ -61,6 +67,10 @@ class Kpis:
                 kpis.PointsMovement(r.kind, r.points, r.monetary_value, aware(r.occurred_at))
                 for r in connection.execute(select(points_movements))
             ]
+            costs = {
+                r.campaign_id: kpis.CampaignCost(r.name, r.currency, r.actual_cost or Decimal(0))
+                for r in connection.execute(select(campaign_costs))
+            }
             served = [
                 kpis.ServedCase(
                     _when(r.opened_at),
@@ -74,11 +84,7 @@ class Kpis:
         return {
             "from": period.start,
             "to": period.end,
-            "acquisition": {
-                **kpis.leads(found_leads, period),
-                # campaign costs are not on the bus: no campaigns topic in the contracts
-                "cost_per_acquired_customer": None,
-            },
+            "acquisition": kpis.acquisition(found_leads, costs, period),
             "pipeline": kpis.pipeline(found_opportunities, period),
             "orders": kpis.orders(purchases, period),
             "retention_by_cohort": kpis.retention(purchases, period),
