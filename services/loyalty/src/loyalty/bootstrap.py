@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from loyalty import api, greetings_api, offers_api, outbox, promotions_api, rewards_api
+from loyalty import (
+    api,
+    greetings_api,
+    liability_api,
+    offers_api,
+    outbox,
+    promotions_api,
+    rewards_api,
+)
 from loyalty.app import Loyalty
 from loyalty.domain.greetings import GreetingTerms
 from loyalty.domain.growth import GrowthTerms
 from loyalty.greeter import birthday_greeter
 from loyalty.inbox import LoyaltyInbox
 from loyalty.settings import LoyaltySettings
+from loyalty.views import metadata
+from loyalty.views.liability import Liability
 from servicekit.eventstore import store_environment
 from servicekit.service import Runtime, create_http_app
+from servicekit.views import ViewStore, views_url
 
 
 def build_runtime(settings: LoyaltySettings | None = None) -> Runtime:
@@ -20,11 +31,13 @@ def build_runtime(settings: LoyaltySettings | None = None) -> Runtime:
     app = Loyalty(store_environment(settings))
     app.growth = GrowthTerms(tuple(settings.cross_sell_pairs))
     app.greetings = GreetingTerms(settings.birthday_bonus_points)
+    views = ViewStore(views_url(settings), metadata)
     return Runtime(
         settings=settings,
         app=app,
         translate=outbox.to_integration_event,
-        handlers=[LoyaltyInbox(app)],
+        handlers=[LoyaltyInbox(app), Liability(views)],
+        views=views,
         background=[birthday_greeter(app, settings.greeting_run_seconds)],
     )
 
@@ -39,6 +52,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             promotions_api.routes,
             offers_api.routes,
             greetings_api.routes,
+            liability_api.routes,
         ],
         title="CRM loyalty",
     )
