@@ -130,3 +130,18 @@ def test_escalation_raises_the_priority_one_step() -> None:
     case.escalate("resolution breached")
 
     assert case.priority.value == "high"
+
+
+def test_a_reply_after_the_reopening_window_leaves_the_case_resolved() -> None:
+    case = with_policy(a_case(), tier=None)
+    case.change_status(CaseStatus.RESOLVED, MONDAY_9 + HOUR)
+
+    case.reply(
+        "customer",
+        "Thanks again",
+        MONDAY_9 + 3 * 24 * HOUR,
+        by_customer=True,
+        reopen_within=timedelta(days=2),
+    )
+
+    assert case.status is CaseStatus.RESOLVED

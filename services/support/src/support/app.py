@@ -9,7 +9,7 @@ from uuid import UUID
 
 from servicekit.eventstore import ServiceApplication
 from support.domain.care import opens_proactive_case
-from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
+from support.domain.case import REOPEN_WITHIN, Case, CaseStatus, CaseType, Channel, Priority
 from support.domain.errors import IllegalTransition
 from support.domain.notice import Notice
 from support.domain.policy_book import SlaPolicyBook
@@ -25,6 +25,7 @@ def now() -> datetime:
 
 class Support(ServiceApplication):
     name = "support"
+    reopen_within = REOPEN_WITHIN  # set from SUPPORT_REOPEN_WITHIN_DAYS by the bootstrap
 
     def open_case(
         self,
@@ -71,7 +72,7 @@ class Support(ServiceApplication):
 
     def reply(self, case_id: UUID, author: str, body: str, by_customer: bool) -> Case:
         case = self.case(case_id)
-        case.reply(author, body, now(), by_customer=by_customer)
+        case.reply(author, body, now(), by_customer=by_customer, reopen_within=self.reopen_within)
         self.save(case)
         return case
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from servicekit.eventstore import store_environment
@@ -18,6 +20,7 @@ from support.watcher import delay_care, sla_watcher
 def build_runtime(settings: SupportSettings | None = None) -> Runtime:
     settings = settings or SupportSettings()
     app = Support(store_environment(settings))
+    app.reopen_within = timedelta(days=settings.reopen_within_days)
     views = ViewStore(views_url(settings), metadata)
     projection = SupportViews(views)
     return Runtime(

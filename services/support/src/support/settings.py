@@ -12,3 +12,4 @@ class SupportSettings(ServiceSettings):
     port: int = 8003
     sla_watch_seconds: float = 30.0
     care_seconds: float = 2.0
+    reopen_within_days: float = 7.0

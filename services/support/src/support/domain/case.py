@@ -46,7 +46,7 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
-REOPEN_WITHIN = timedelta(days=7)  # a customer reply within a week reopens a resolved case
+REOPEN_WITHIN = timedelta(days=7)  # by default a reply within a week reopens a resolved case
 LOW_SCORE = 2  # satisfaction at or below this on a complaint calls for a save offer
 
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
@@ -250,15 +250,23 @@ class Case(Aggregate):
     def _customer_linked(self, customer_id: str) -> None:
         self.customer_id = customer_id
 
-    def reply(self, author: str, body: str, at: datetime, by_customer: bool = False) -> None:
-        """A public reply; the customer's answer resumes a pending case or reopens a recent one."""
+    def reply(
+        self,
+        author: str,
+        body: str,
+        at: datetime,
+        by_customer: bool = False,
+        reopen_within: timedelta = REOPEN_WITHIN,
+    ) -> None:
+        """A public reply; the customer's answer resumes a pending case or reopens one
+        resolved less than ``reopen_within`` ago (later, it is a new case's business)."""
         self._refuse_when_closed()
         first = not by_customer and self.first_response_at is None
         self._replied(author, by_customer, first, body, at)
         if by_customer and self.status is CaseStatus.PENDING:
             self.change_status(CaseStatus.OPEN, at, "the customer answered")
         elif by_customer and self.status is CaseStatus.RESOLVED:
-            if self.resolved_at is not None and at - self.resolved_at <= REOPEN_WITHIN:
+            if self.resolved_at is not None and at - self.resolved_at <= reopen_within:
                 self.change_status(CaseStatus.OPEN, at, "the customer wrote again")
         elif not by_customer and self.status is CaseStatus.NEW:
             self.change_status(CaseStatus.OPEN, at, "first response")
