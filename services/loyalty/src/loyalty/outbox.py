@@ -27,6 +27,15 @@ from contracts.notifications import NotificationRequested
 from loyalty.domain.account import LoyaltyAccount, Tier
 from loyalty.domain.greetings import Celebrant
 
+LEDGER: dict[type[object], type[IntegrationEvent]] = {
+    LoyaltyAccount.PointsIssued: PointsIssued,
+    LoyaltyAccount.PointsReversed: PointsReversed,
+    LoyaltyAccount.PointsExpired: PointsExpired,
+    LoyaltyAccount.PointsRedeemed: PointsRedeemed,
+    LoyaltyAccount.RedeemedPointsReturned: PointsReturned,
+}
+"""Each points movement of an account and the ledger event it is published as."""
+
 
 def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
     account_id = str(event.originator_id)
@@ -38,65 +47,12 @@ def to_integration_event(event: DomainEventProtocol[UUID]) -> IntegrationEvent |
             points_balance=0,
             opened_at=event.timestamp,
         )
-    if isinstance(event, LoyaltyAccount.PointsIssued):
-        return PointsIssued(
-            account_id=account_id,
-            customer_id=event.customer_id,
-            points=event.points,
-            monetary_value=event.monetary_value,
-            currency=event.currency,
-            balance_after=event.balance_after,
-            occurred_at=event.occurred_at,
-            order_id=event.order_id,
-            reason=event.reason,
-        )
-    if isinstance(event, LoyaltyAccount.PointsReversed) and event.points > 0:
-        return PointsReversed(
-            account_id=account_id,
-            customer_id=event.customer_id,
-            points=event.points,
-            monetary_value=event.monetary_value,
-            currency=event.currency,
-            balance_after=event.balance_after,
-            occurred_at=event.occurred_at,
-            order_id=event.order_id,
-            reason=event.reason,
-        )
-    if isinstance(event, LoyaltyAccount.PointsExpired):
-        return PointsExpired(
-            account_id=account_id,
-            customer_id=event.customer_id,
-            points=event.points,
-            monetary_value=event.monetary_value,
-            currency=event.currency,
-            balance_after=event.balance_after,
-            occurred_at=event.occurred_at,
-        )
-    if isinstance(event, LoyaltyAccount.PointsRedeemed):
-        return PointsRedeemed(
-            account_id=account_id,
-            customer_id=event.customer_id,
-            points=event.points,
-            monetary_value=event.monetary_value,
-            currency=event.currency,
-            balance_after=event.balance_after,
-            occurred_at=event.occurred_at,
-            redemption_id=event.redemption_id,
-            reward_id=event.reward_id,
-        )
-    if isinstance(event, LoyaltyAccount.RedeemedPointsReturned):
-        return PointsReturned(
-            account_id=account_id,
-            customer_id=event.customer_id,
-            points=event.points,
-            monetary_value=event.monetary_value,
-            currency=event.currency,
-            balance_after=event.balance_after,
-            occurred_at=event.occurred_at,
-            redemption_id=event.redemption_id,
-            reward_id=event.reward_id,
-            reason=event.reason,
-        )
+    movement = LEDGER.get(type(event))
+    if movement is not None:
+        if isinstance(event, LoyaltyAccount.PointsReversed) and event.points <= 0:
+            return None  # an unpaid order's pending points: nothing left the ledger
+        # the ledger events share their fields' names with the contract's
+        return movement.model_validate({**vars(event), "account_id": account_id})
     if isinstance(event, LoyaltyAccount.TierChanged):
         return TierChanged(
             account_id=account_id,
