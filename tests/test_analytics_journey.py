@@ -1,4 +1,5 @@
-"""Simulated ERP orders become a 360 with segment and CLV, and a churn signal on the bus."""
+"""Simulated ERP orders become a 360, KPIs and a churn signal that loyalty answers with a
+win-back offer: the analytical loop closed through real processes."""
 
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ async def signals_about(bootstrap: str, customer_id: str, wanted: str) -> list[d
     return found
 
 
-def test_a_customer_who_stopped_buying_gets_a_360_with_clv_and_a_churn_signal(
+def test_a_customer_who_stopped_buying_gets_a_churn_signal_that_loyalty_turns_into_win_back(
     platform: Platform,
 ) -> None:
     analytics = platform.services["analytics"].url
@@ -109,6 +110,18 @@ def test_a_customer_who_stopped_buying_gets_a_360_with_clv_and_a_churn_signal(
 
         run = http.post(f"{analytics}/assessments/run", headers=ADMIN)
         seen = http.get(f"{analytics}/customers/{customer_id}/360", headers=READER).json()
+        figures = http.get(
+            f"{analytics}/kpis",
+            params={"from": first.isoformat(), "to": (first + timedelta(weeks=8)).isoformat()},
+            headers=READER,
+        ).json()
+        offers = eventually(
+            lambda: http.get(
+                f"{platform.services['loyalty'].url}/customers/{customer_id}/offers",
+                headers=READER,
+            ),
+            lambda found: any(offer["kind"] == "win_back" for offer in found),
+        )
 
     assert run.status_code == 200, run.text
     assessment = seen["assessment"]
@@ -120,3 +133,9 @@ def test_a_customer_who_stopped_buying_gets_a_360_with_clv_and_a_churn_signal(
     )
     assert len(raised) == 1
     assert raised[0]["churn_risk"] > 0.9
+    assert figures["orders"]["orders"] == 8
+    assert figures["orders"]["average_order_value"] == "45.00"
+    assert figures["orders"]["repeat_purchase_rate"] == 1.0
+    (win_back,) = [offer for offer in offers if offer["kind"] == "win_back"]
+    assert win_back["status"] == "issued"
+    assert win_back["bonus_points"] > 0

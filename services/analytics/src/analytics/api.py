@@ -103,11 +103,8 @@ def key_figures(
         datetime | None, Query(alias="to", description="Period end, exclusive (default: now)")
     ] = None,
 ) -> dict[str, Any]:
-    """Leads, pipeline, orders, retention by cohort, points liability and service figures.
-
-    Campaign costs are not on the bus (no campaigns topic in the contracts), so the
-    cost per acquired customer is null; customers acquired per campaign are counted.
-    """
+    """Leads and cost per acquired customer by campaign, pipeline, orders, retention by
+    cohort, points liability and service figures, over the period [from, to)."""
     start, end = _moment(start), _moment(end)
     end = end or datetime.now(UTC)
     if start is not None and start >= end:
