@@ -1,7 +1,7 @@
 """What loyalty does with the messages it consumes.
 
 Every effect of a message (accounts opened, orders parked or earned, points
-issued, reversed or expired, tiers changed) is saved with the message's
+issued, reversed or expired, tiers changed, segments noted) is saved with the message's
 tracking record in one transaction: a redelivered message has no second effect.
 Intake is also idempotent by business key, for an ERP that sends the same
 order again under a new message id: an order id is received once, a payment
@@ -21,7 +21,7 @@ from contracts.cases import SatisfactionRecorded
 from contracts.customers import ConsentsChanged, CustomerProfileChanged, CustomerRegistered
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
 from contracts.erp.products import ProductUpserted
-from contracts.signals import ChurnRiskRaised
+from contracts.signals import ChurnRiskRaised, SegmentChanged
 from loyalty.app import Loyalty
 from loyalty.domain.account import Award, LoyaltyAccount
 from loyalty.domain.catalogue import Catalogue, Product
@@ -92,6 +92,9 @@ class LoyaltyInbox(Inbox):
                         f"we are sorry about case {scored.case_id}",
                         scored.recorded_at,
                     )
+            case SegmentChanged() as placed_in:
+                account = work.account(placed_in.customer_id)
+                account.note_segment(placed_in.segment, placed_in.assessed_at)
             case ChurnRiskRaised() as risk:
                 self._offer(
                     work,
@@ -268,7 +271,7 @@ class LoyaltyInbox(Inbox):
         cart = Cart(
             customer_id=account.customer_id,
             tier=account.tier.value,
-            segments=frozenset(),
+            segments=account.segments,
             channel=placed.channel,
             payment_method=placed.payment_method,
             lines=tuple(CartLine(o.sku, o.category, o.quantity, o.unit_price) for o in lines),

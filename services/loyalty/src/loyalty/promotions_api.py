@@ -98,7 +98,9 @@ class CartIn(BaseModel):
 
     customer_id: str | None = None
     tier: str | None = Field(default=None, description="Default: the customer's tier")
-    segments: list[str] = []
+    segments: list[str] | None = Field(
+        default=None, description="Default: the customer's current segment, as analytics said"
+    )
     channel: str
     payment_method: str | None = None
     lines: list[CartLineIn] = Field(min_length=1)
@@ -207,14 +209,17 @@ def pause_promotion(promotion_id: UUID, app: App, who: Marketing) -> PromotionOu
 @routes.post("/promotions/evaluate", tags=["promotions"])
 def evaluate_cart(body: CartIn, app: App, _: Readers) -> EvaluationOut:
     """The effects the running promotions would give this cart at checkout."""
-    tier = body.tier
-    if tier is None:
-        known = body.customer_id is not None and app.has_account(body.customer_id)
-        tier = app.account_of(str(body.customer_id)).tier.value if known else "standard"
+    known = body.customer_id is not None and app.has_account(body.customer_id)
+    account = app.account_of(str(body.customer_id)) if known else None
+    tier = body.tier if body.tier is not None else (account.tier.value if account else "standard")
+    if body.segments is not None:
+        segments = frozenset(body.segments)
+    else:
+        segments = account.segments if account else frozenset()
     cart = Cart(
         customer_id=body.customer_id,
         tier=tier,
-        segments=frozenset(body.segments),
+        segments=segments,
         channel=body.channel,
         payment_method=body.payment_method,
         lines=tuple(CartLine(**line.model_dump()) for line in body.lines),

@@ -176,6 +176,13 @@ class LoyaltyAccount(Aggregate):
         qualifying_purchases: Decimal
         occurred_at: datetime
 
+    class SegmentChanged(Aggregate.Event):
+        """Analytics placed the customer in another RFM segment (e.g. Champions)."""
+
+        TOPIC = "loyalty:LoyaltyAccount.SegmentChanged"
+        segment: str
+        assessed_at: datetime
+
     @staticmethod
     def create_id(customer_id: str, **_: Any) -> UUID:
         """One account per customer, found from the customer id alone."""
@@ -193,6 +200,8 @@ class LoyaltyAccount(Aggregate):
         self.movements: list[Movement] = []
         self.requests: set[str] = set()
         self.redeemed: dict[str, RedeemedPoints] = {}
+        self.segment: str | None = None  # as analytics last assessed it
+        self.segment_assessed_at: datetime | None = None
 
     # queries
 
@@ -214,6 +223,11 @@ class LoyaltyAccount(Aggregate):
             )
             for line in lines
         ]
+
+    @property
+    def segments(self) -> frozenset[str]:
+        """The segments promotions restricted to a segment look at: the customer's current one."""
+        return frozenset() if self.segment is None else frozenset({self.segment})
 
     def promotion_kept(self, order_id: str) -> dict[str, int]:
         order = self.orders.get(order_id)
@@ -430,6 +444,14 @@ class LoyaltyAccount(Aggregate):
             qualifying_purchases=rules.rolling_purchases(purchases, at),
             occurred_at=at,
         )
+        return True
+
+    def note_segment(self, segment: str, assessed_at: datetime) -> bool:
+        """Remember the segment analytics placed the customer in; an assessment older
+        than the one known (a late or repeated signal) changes nothing."""
+        if self.segment_assessed_at is not None and assessed_at <= self.segment_assessed_at:
+            return False
+        self._segment_changed(segment, assessed_at)
         return True
 
     # decisions shared by the commands
@@ -772,6 +794,11 @@ class LoyaltyAccount(Aggregate):
     ) -> None:
         self.tier = Tier(tier)
         self.tier_since = occurred_at
+
+    @event(SegmentChanged)
+    def _segment_changed(self, segment: str, assessed_at: datetime) -> None:
+        self.segment = segment
+        self.segment_assessed_at = assessed_at
 
     def _movement(
         self,
