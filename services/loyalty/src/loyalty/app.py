@@ -12,9 +12,11 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from loyalty.domain.account import LoyaltyAccount
-from loyalty.domain.catalogue import Catalogue
+from loyalty.domain.catalogue import Catalogue, Product
 from loyalty.domain.greetings import Celebrant, GreetingTerms
 from loyalty.domain.growth import GrowthTerms
+from loyalty.domain.ledger import EarnedOrder
+from loyalty.domain.margins import Margin, customer_margin, promotion_margin
 from loyalty.domain.offers import Offer, OfferKind
 from loyalty.domain.programme import Programme
 from loyalty.domain.promotions import Cart, Effect, Promotion, evaluate
@@ -385,6 +387,48 @@ class Loyalty(ServiceApplication):
             return None
         catalogue: Catalogue = self.repository.get(Catalogue.ID)
         return catalogue
+
+    # contribution margins (the calculation is in loyalty.domain.margins)
+
+    def customer_margin(self, customer_id: str) -> Margin:
+        """The customer's orders, the points they were given and the promotions' discounts
+        and gifts on their orders, against what the goods cost."""
+        account = self.account_of(customer_id)
+        applied = [
+            (promotion, application)
+            for promotion in self.promotions()
+            for application in promotion.applications.values()
+            if application.customer_id == customer_id
+        ]
+        return customer_margin(
+            account.orders.values(),
+            account.points_cost,
+            applied,
+            self._products(),
+            self.programme_rules().earning.currency,
+        )
+
+    def promotion_margins(self, promotions: list[Promotion]) -> list[tuple[Promotion, Margin]]:
+        """Each promotion's margin on the orders it was applied to; every customer's
+        account is read once, however many promotions their orders had."""
+        currency = self.programme_rules().earning.currency
+        products = self._products()
+        orders: dict[str, EarnedOrder] = {}
+        read: set[str] = set()
+        for promotion in promotions:
+            for application in promotion.applications.values():
+                customer_id = application.customer_id
+                if customer_id not in read and self.has_account(customer_id):
+                    orders.update(self.account_of(customer_id).orders)
+                read.add(customer_id)
+        return [
+            (promotion, promotion_margin(promotion, orders, products, currency))
+            for promotion in promotions
+        ]
+
+    def _products(self) -> dict[str, Product]:
+        catalogue = self.catalogue()
+        return {} if catalogue is None else catalogue.products
 
     # offers
 

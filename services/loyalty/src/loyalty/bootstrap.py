@@ -8,6 +8,7 @@ from loyalty import (
     api,
     greetings_api,
     liability_api,
+    margins_api,
     offers_api,
     outbox,
     promotions_api,
@@ -53,6 +54,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
             offers_api.routes,
             greetings_api.routes,
             liability_api.routes,
+            margins_api.routes,
         ],
         title="CRM loyalty",
     )

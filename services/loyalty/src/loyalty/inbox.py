@@ -285,9 +285,18 @@ class LoyaltyInbox(Inbox):
                 continue
             by_line = points_by_line(promotion, effect, cart.lines, base)
             points = sum(by_line.values())
-            cost = effect.cost + rules.earning.value_of(points)
+            points_value = rules.earning.value_of(points)
             if promotion.apply_to_order(
-                placed.order_id, account.customer_id, points, cost, cart.total, placed.placed_at
+                placed.order_id,
+                account.customer_id,
+                points,
+                effect.cost + points_value,
+                cart.total,
+                placed.placed_at,
+                discount=effect.discount,
+                points_value=points_value,
+                gift_sku=effect.gift_sku,
+                gift_quantity=effect.gift_quantity,
             ):
                 work.touch(promotion)
                 if points:

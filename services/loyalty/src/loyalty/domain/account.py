@@ -200,6 +200,7 @@ class LoyaltyAccount(Aggregate):
         self.movements: list[Movement] = []
         self.requests: set[str] = set()
         self.redeemed: dict[str, RedeemedPoints] = {}
+        self.points_cost = Decimal(0)  # the value of the points issued, less those reversed
         self.segment: str | None = None  # as analytics last assessed it
         self.segment_assessed_at: datetime | None = None
 
@@ -685,6 +686,7 @@ class LoyaltyAccount(Aggregate):
     ) -> None:
         self.lots[lot_id] = Lot(lot_id, points, points, occurred_at, expires_at, order_id)
         self.points_balance += points
+        self.points_cost += monetary_value
         if request_id is not None:
             self.requests.add(request_id)
         self._movement(MovementKind.ISSUED, points, occurred_at, reason, order_id, lot_id, actor)
@@ -712,6 +714,7 @@ class LoyaltyAccount(Aggregate):
         for lot_id, n in written_off:
             self.lots[lot_id].expired -= n
         self.points_balance -= points
+        self.points_cost -= monetary_value
         self.points_owed += owed_incurred - owed_settled
         if request_id is not None:
             self.requests.add(request_id)

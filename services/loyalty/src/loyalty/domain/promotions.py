@@ -167,8 +167,12 @@ class Application:
 
     customer_id: str
     points: int
-    cost: Decimal
+    cost: Decimal  # discount, declared gift cost and points value together: the budget's
     revenue: Decimal
+    discount: Decimal = Decimal(0)
+    points_value: Decimal = Decimal(0)
+    gift_sku: str | None = None
+    gift_quantity: int = 0
     points_given_back: int = 0
     value_given_back: Decimal = Decimal(0)
     withdrawn: bool = False
@@ -227,6 +231,10 @@ class Promotion(Aggregate):
         cost: Decimal
         revenue: Decimal
         applied_at: datetime
+        discount: Decimal = Decimal(0)
+        points_value: Decimal = Decimal(0)
+        gift_sku: str | None = None
+        gift_quantity: int = 0
 
     class PointsGivenBack(Aggregate.Event):
         """An order's goods came back: ``points`` of the promotion's went with them;
@@ -304,10 +312,15 @@ class Promotion(Aggregate):
         cost: Decimal,
         revenue: Decimal,
         at: datetime,
+        discount: Decimal = Decimal(0),
+        points_value: Decimal = Decimal(0),
+        gift_sku: str | None = None,
+        gift_quantity: int = 0,
     ) -> bool:
         """Record the promotion on an order once; refused (False) when the order had it
         already, or when the full cost (points included) would overrun the budget or
-        the customer has used it up."""
+        the customer has used it up. ``cost`` is the discount, the gifts at their
+        declared cost and the points' value (``points_value``) together."""
         if order_id in self.applications:
             return False
         if self.budget is not None and self.spent + cost > self.budget:
@@ -317,7 +330,18 @@ class Promotion(Aggregate):
             and self.uses.get(customer_id, 0) >= self.per_customer_limit
         ):
             return False
-        self._applied_to_order(order_id, customer_id, points, cost, revenue, at)
+        self._applied_to_order(
+            order_id,
+            customer_id,
+            points,
+            cost,
+            revenue,
+            at,
+            discount,
+            points_value,
+            gift_sku,
+            gift_quantity,
+        )
         return True
 
     def give_back(
@@ -351,8 +375,14 @@ class Promotion(Aggregate):
         cost: Decimal,
         revenue: Decimal,
         applied_at: datetime,
+        discount: Decimal = Decimal(0),
+        points_value: Decimal = Decimal(0),
+        gift_sku: str | None = None,
+        gift_quantity: int = 0,
     ) -> None:
-        self.applications[order_id] = Application(customer_id, points, cost, revenue)
+        self.applications[order_id] = Application(
+            customer_id, points, cost, revenue, discount, points_value, gift_sku, gift_quantity
+        )
         self.spent += cost
         self.uses[customer_id] = self.uses.get(customer_id, 0) + 1
 
