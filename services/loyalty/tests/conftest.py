@@ -69,6 +69,7 @@ class Messages:
         number: str | None = None,
         lines: list[tuple[str, int, str]] | None = None,
         day: float = 0,
+        payment_method: str = "cash",
     ) -> Delivery:
         order_lines = [
             OrderLine(sku=sku, category="general", quantity=qty, unit_price=Decimal(price))
@@ -84,7 +85,7 @@ class Messages:
                 placed_at=T0 + timedelta(days=day),
                 currency="EUR",
                 channel="store",
-                payment_method="cash",
+                payment_method=payment_method,  # type: ignore[arg-type]
                 lines=order_lines,
                 total=sum((line.unit_price * line.quantity for line in order_lines), Decimal(0)),
             ),
