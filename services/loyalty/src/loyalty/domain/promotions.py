@@ -167,7 +167,7 @@ class Application:
 
     customer_id: str
     points: int
-    cost: Decimal  # discount, declared gift cost and points value together: the budget's
+    cost: Decimal  # taken from the budget: discount + gifts at declared cost + points_value
     revenue: Decimal
     discount: Decimal = Decimal(0)
     points_value: Decimal = Decimal(0)
@@ -231,6 +231,7 @@ class Promotion(Aggregate):
         cost: Decimal
         revenue: Decimal
         applied_at: datetime
+        # what the cost is made of, for the margins; events stored before say nothing: zero
         discount: Decimal = Decimal(0)
         points_value: Decimal = Decimal(0)
         gift_sku: str | None = None
