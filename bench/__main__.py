@@ -17,6 +17,7 @@ from bench import append, consumer, latency, rebuild, relay
 from bench.infra import Infrastructure
 from bench.params import Params, parse
 from bench.report import Progress, Report, Row
+from servicekit import collector
 
 Part = Callable[[Infrastructure, Params, Progress], list[Row]]
 PARTS: dict[str, Part] = {
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     # A SIGTERM (timeout, kill) would skip the finally blocks that stop the servers.
     signal.signal(signal.SIGTERM, _interrupt)
     progress = Progress()
+    collector.settle()  # as every service process does once built (servicekit.collector)
     progress(f"parts: {', '.join(params.parts)}; stores: {', '.join(params.stores)}")
     if params.quick:
         progress("quick run: small sizes, the figures are not representative")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
-from servicekit import logs
+from servicekit import collector, logs
 from servicekit.handlers import Projection
 from servicekit.rebuild import replay
 from servicekit.service import Runtime
@@ -25,6 +25,7 @@ def main(build_runtime: Callable[[], Runtime], create_app: Callable[[Runtime], F
     settings = runtime.settings
     if arguments.command == "rebuild-views":
         logs.configure(settings.service_name, "WARNING")
+        collector.settle()
         for handler in runtime.handlers:
             if isinstance(handler, Projection):
                 count = asyncio.run(replay(handler, settings.kafka_bootstrap_servers))

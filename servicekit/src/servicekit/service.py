@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 
 from contracts import TOPICS
-from servicekit import health, kafka, logs, metrics, problems
+from servicekit import collector, health, kafka, logs, metrics, problems
 from servicekit.consumer import Handler, TrackedConsumer
 from servicekit.edge import EdgeMiddleware
 from servicekit.eventstore import ServiceApplication
@@ -144,6 +144,7 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         logs.configure(settings.service_name, settings.log_level)
+        collector.settle()
         tasks = [asyncio.create_task(runtime.connect(), name="kafka")]
         tasks += [asyncio.create_task(job()) for job in runtime.background]
         try:
