@@ -10,7 +10,7 @@ applied late instead of dropped or dead-lettered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,10 +82,40 @@ class AliasBook:
         target: str | None = connection.scalar(self._resolve, {"reference": reference})
         return target
 
-    def link(self, connection: Connection, reference: str, target_id: str) -> list[Delivery]:
-        """Record that ``reference`` names ``target_id``; return the messages it releases."""
+    def resolve_many(self, connection: Connection, references: Iterable[str]) -> dict[str, str]:
+        """The targets of those of these references that are known, in a few queries."""
+        wanted = sorted(set(references))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = select(self.aliases).where(self.aliases.c.reference.in_(chunk))
+            found.update((row.reference, row.target_id) for row in connection.execute(query))
+        return found
+
+    def link(
+        self, connection: Connection, reference: str, target_id: str, release: bool = True
+    ) -> list[Delivery]:
+        """Record that ``reference`` names ``target_id``; return the messages it releases
+        (none asked for with ``release=False``: the caller knows none wait, see
+        :meth:`parked_among`)."""
         upsert(connection, self.aliases, {"reference": reference}, {"target_id": target_id})
-        return self.release(connection, reference)
+        return self.release(connection, reference) if release else []
+
+    def parked_among(self, connection: Connection, references: Iterable[str]) -> set[str]:
+        """Which of these references have messages parked under them, in a few queries:
+        a batch asks once instead of once per message."""
+        wanted = sorted(set(references))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            found.update(
+                connection.scalars(
+                    select(self.parked.c.reference)
+                    .where(self.parked.c.reference.in_(chunk))
+                    .distinct()
+                )
+            )
+        return found
 
     def release(self, connection: Connection, reference: str) -> list[Delivery]:
         """The messages parked under ``reference``, in arrival order, now unparked."""
@@ -102,16 +132,26 @@ class AliasBook:
         return released
 
     def park(self, connection: Connection, reference: str, delivery: Delivery) -> None:
+        self.park_many(connection, [(reference, delivery)])
+
+    def park_many(self, connection: Connection, waiting: Sequence[tuple[str, Delivery]]) -> None:
+        """Park these messages, each under its reference, in one executemany."""
+        if not waiting:
+            return
         connection.execute(
-            self.parked.insert().values(
-                reference=reference,
-                topic=delivery.topic,
-                partition=delivery.partition,
-                offset=delivery.offset,
-                event_type=delivery.envelope.type,
-                subject=delivery.envelope.subject,
-                envelope=delivery.envelope.to_bytes(),
-            )
+            self.parked.insert(),
+            [
+                {
+                    "reference": reference,
+                    "topic": delivery.topic,
+                    "partition": delivery.partition,
+                    "offset": delivery.offset,
+                    "event_type": delivery.envelope.type,
+                    "subject": delivery.envelope.subject,
+                    "envelope": delivery.envelope.to_bytes(),
+                }
+                for reference, delivery in waiting
+            ],
         )
 
     def waiting(self, connection: Connection, prefix: str = "") -> Sequence[Parked]:

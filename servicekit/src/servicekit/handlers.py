@@ -135,12 +135,12 @@ def upsert(
     statement is built once per shape and given the row as parameters: building
     it with the values inside cost most of a projection's time.
     """
-    statement = _upsert_statement(connection.dialect.name, table, tuple(key), tuple(values))
+    statement = upsert_statement(connection.dialect.name, table, tuple(key), tuple(values))
     connection.execute(statement, {**key, **values})
 
 
 @lru_cache(maxsize=1024)
-def _upsert_statement(
+def upsert_statement(
     dialect: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]
 ) -> Executable:
     if dialect == "postgresql":

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select
 
 from analytics.domain.valuation import Order
 from analytics.views import ERP_CUSTOMER, ORDER, metadata, references, timeline
@@ -21,22 +22,11 @@ from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderRe
 from contracts.erp.payments import PaymentOverdue, PaymentReceived
 from contracts.loyalty import LoyaltyAccountOpened
 from servicekit.consumer import Delivery, tracking_name
-from servicekit.handlers import Projection, upsert
+from servicekit.handlers import Projection
+from servicekit.staging import Staged
 from servicekit.views import ViewStore
 
 PROFILE_FIELDS = set(profiles.c.keys()) - {"customer_id"}
-
-
-# prepared once, run with parameters: the projection's hottest statements
-_CUSTOMER_OF_ORDER = select(orders.c.customer_id).where(orders.c.order_id == bindparam("order"))
-_ORDER_STATUS = (
-    update(orders).where(orders.c.order_id == bindparam("order")).values(status=bindparam("status"))
-)
-_ORDER_PAID = (
-    update(orders)
-    .where(orders.c.order_id == bindparam("order"))
-    .values(status=bindparam("status"), paid_at=bindparam("paid_at"))
-)
 
 
 class Customer360(Projection):
@@ -52,33 +42,58 @@ class Customer360(Projection):
         "erp.payments.v1",
     )
 
-    def project(self, connection: Connection, delivery: Delivery) -> None:
-        customer_id = self._apply(connection, delivery)
-        if customer_id is not None:
-            timeline.record(connection, customer_id, delivery)
+    def project_batch(self, connection: Connection, deliveries: Sequence[Delivery]) -> None:
+        """Apply a batch with its changes staged and written together (see
+        :mod:`servicekit.staging`).
 
-    def _apply(self, connection: Connection, delivery: Delivery) -> str | None:
+        Skips what this store applied already: after a switch to a version built
+        beside it, the consumer's batch may overlap what the new version has applied.
+        """
+        if deliveries:
+            first = deliveries[0]
+            applied = connection.scalar(
+                select(self.store.tracking.c.notification_id).where(
+                    self.store.tracking.c.application_name
+                    == tracking_name(first.topic, first.partition)
+                )
+            )
+            if applied is not None:
+                deliveries = [d for d in deliveries if d.offset > applied]
+        batch = _Batch.reading_ahead(connection, deliveries)
+        for delivery in deliveries:
+            with delivery.caused():
+                self._project(batch, delivery)
+        batch.finish()
+
+    def project(self, connection: Connection, delivery: Delivery) -> None:
+        self.project_batch(connection, [delivery])
+
+    def _project(self, batch: _Batch, delivery: Delivery) -> None:
+        customer_id = self._apply(batch, delivery)
+        if customer_id is not None:
+            timeline.record(batch.staged, customer_id, delivery)
+
+    def _apply(self, batch: _Batch, delivery: Delivery) -> str | None:
         """Apply one message; return the customer it concerns, None if none (yet)."""
+        staged = batch.staged
         match delivery.event:
             case CustomerRegistered() as event:
-                upsert(
-                    connection,
+                staged.upsert(
                     profiles,
                     {"customer_id": event.customer_id},
                     event.model_dump(include=PROFILE_FIELDS),
                 )
                 if event.erp_customer_number:
-                    self._learn(connection, event.erp_customer_number, event.customer_id)
+                    self._learn(batch, event.erp_customer_number, event.customer_id)
                 return event.customer_id
             case CustomerProfileChanged() as event:
                 changes = event.model_dump(include=PROFILE_FIELDS, exclude_none=True)
-                upsert(connection, profiles, {"customer_id": event.customer_id}, changes)
+                staged.upsert(profiles, {"customer_id": event.customer_id}, changes)
                 if event.erp_customer_number:
-                    self._learn(connection, event.erp_customer_number, event.customer_id)
+                    self._learn(batch, event.erp_customer_number, event.customer_id)
                 return event.customer_id
             case LoyaltyAccountOpened() as event:
-                upsert(
-                    connection,
+                staged.upsert(
                     loyalty_accounts,
                     {"customer_id": event.customer_id},
                     {
@@ -90,8 +105,7 @@ class Customer360(Projection):
                 )
                 return event.customer_id
             case CaseOpened() as event:
-                upsert(
-                    connection,
+                staged.upsert(
                     cases,
                     {"case_id": event.case_id},
                     {
@@ -104,23 +118,18 @@ class Customer360(Projection):
                         "opened_at": event.opened_at,
                     },
                 )
-                return project_fact(connection, event)
+                return project_fact(staged, event)
             case OrderPlaced() as event:
-                return self._order_placed(connection, delivery, event)
+                return self._order_placed(batch, delivery, event)
             case OrderPaid() | OrderCancelled() | OrderReturned() as event:
-                return self._order_followed_up(connection, delivery, event)
+                return self._order_followed_up(batch, delivery, event)
             case PaymentReceived() | PaymentOverdue() as event:
-                customer_id = self._customer_of(
-                    connection, event.customer_id, event.erp_customer_number
-                )
+                customer_id = self._customer_of(batch, event.customer_id, event.erp_customer_number)
                 if customer_id is None:
-                    references.park(
-                        connection, ERP_CUSTOMER + str(event.erp_customer_number), delivery
-                    )
+                    batch.park(ERP_CUSTOMER + str(event.erp_customer_number), delivery)
                     return None
                 overdue = event.days_overdue if isinstance(event, PaymentOverdue) else None
-                upsert(
-                    connection,
+                staged.upsert(
                     payments,
                     {"invoice_id": event.invoice_id},
                     {
@@ -133,50 +142,32 @@ class Customer360(Projection):
                 )
                 return customer_id
             case other:
-                return project_fact(connection, other)
-
-    def project_batch(self, connection: Connection, deliveries: Sequence[Delivery]) -> None:
-        """Skip what this store applied already: after a switch to a version built beside
-        it, the consumer's batch may overlap what the new version has applied."""
-        if deliveries:
-            first = deliveries[0]
-            applied = connection.scalar(
-                select(self.store.tracking.c.notification_id).where(
-                    self.store.tracking.c.application_name
-                    == tracking_name(first.topic, first.partition)
-                )
-            )
-            if applied is not None:
-                deliveries = [d for d in deliveries if d.offset > applied]
-        super().project_batch(connection, deliveries)
+                return project_fact(staged, other)
 
     def keys_of(self, delivery: Delivery) -> Iterable[str]:
         customer_id = getattr(delivery.event, "customer_id", None)
         return (customer_id,) if isinstance(customer_id, str) else ()
 
-    def _learn(self, connection: Connection, erp_customer_number: str, customer_id: str) -> None:
+    def _learn(self, batch: _Batch, erp_customer_number: str, customer_id: str) -> None:
         """An ERP number is now known: apply what waited for it."""
-        for waiting in references.link(connection, ERP_CUSTOMER + erp_customer_number, customer_id):
-            self.project(connection, waiting)
+        for waiting in batch.link(ERP_CUSTOMER + erp_customer_number, customer_id):
+            self._project(batch, waiting)
 
     def _customer_of(
-        self, connection: Connection, customer_id: str | None, erp_customer_number: str | None
+        self, batch: _Batch, customer_id: str | None, erp_customer_number: str | None
     ) -> str | None:
         if customer_id:
             return customer_id
-        return references.resolve(connection, ERP_CUSTOMER + str(erp_customer_number))
+        return batch.resolve(ERP_CUSTOMER + str(erp_customer_number))
 
-    def _order_placed(
-        self, connection: Connection, delivery: Delivery, event: OrderPlaced
-    ) -> str | None:
+    def _order_placed(self, batch: _Batch, delivery: Delivery, event: OrderPlaced) -> str | None:
         if event.customer_id and event.erp_customer_number:
-            self._learn(connection, event.erp_customer_number, event.customer_id)
-        customer_id = self._customer_of(connection, event.customer_id, event.erp_customer_number)
+            self._learn(batch, event.erp_customer_number, event.customer_id)
+        customer_id = self._customer_of(batch, event.customer_id, event.erp_customer_number)
         if customer_id is None:
-            references.park(connection, ERP_CUSTOMER + str(event.erp_customer_number), delivery)
+            batch.park(ERP_CUSTOMER + str(event.erp_customer_number), delivery)
             return None
-        upsert(
-            connection,
+        batch.staged.upsert(
             orders,
             {"order_id": event.order_id},
             {
@@ -191,8 +182,7 @@ class Customer360(Projection):
             },
         )
         for number, line in enumerate(event.lines):
-            upsert(
-                connection,
+            batch.staged.upsert(
                 order_lines,
                 {"order_id": event.order_id, "line_no": number},
                 {
@@ -203,58 +193,54 @@ class Customer360(Projection):
                     "unit_price": line.unit_price,
                 },
             )
-        for waiting in references.release(connection, ORDER + event.order_id):
-            self.project(connection, waiting)
+        for waiting in batch.release(ORDER + event.order_id):
+            self._project(batch, waiting)
         return customer_id
 
     def _order_followed_up(
         self,
-        connection: Connection,
+        batch: _Batch,
         delivery: Delivery,
         event: OrderPaid | OrderCancelled | OrderReturned,
     ) -> str | None:
         """Apply a follow-up naming only the order; return the order's customer."""
-        customer_id: str | None = connection.scalar(_CUSTOMER_OF_ORDER, {"order": event.order_id})
-        if customer_id is None:  # the order itself has not been applied yet
-            references.park(connection, ORDER + event.order_id, delivery)
+        key = {"order_id": event.order_id}
+        order = batch.staged.row(orders, key)
+        if order is None:  # the order itself has not been applied yet
+            batch.park(ORDER + event.order_id, delivery)
             return None
         if isinstance(event, OrderPaid):
-            connection.execute(
-                _ORDER_PAID, {"order": event.order_id, "status": "paid", "paid_at": event.paid_at}
-            )
+            batch.staged.upsert(orders, key, {"status": "paid", "paid_at": event.paid_at})
         elif isinstance(event, OrderCancelled):
-            connection.execute(_ORDER_STATUS, {"order": event.order_id, "status": "cancelled"})
+            batch.staged.upsert(orders, key, {"status": "cancelled"})
         else:
-            self._order_returned(connection, event)
+            self._order_returned(batch.staged, order, event)
+        customer_id: str = order["customer_id"]
         return customer_id
 
-    def _order_returned(self, connection: Connection, event: OrderReturned) -> None:
-        lines = connection.execute(
-            select(order_lines)
-            .where(order_lines.c.order_id == event.order_id)
-            .order_by(order_lines.c.line_no)
-        ).all()
+    def _order_returned(self, staged: Staged, order: dict[str, Any], event: OrderReturned) -> None:
+        lines = staged.rows_under(order_lines, event.order_id)
         refunded = Decimal(0)
         for returned in event.lines:
             remaining = returned.quantity
             for line in lines:
-                if line.sku != returned.sku or remaining == 0:
+                if line["sku"] != returned.sku or remaining == 0:
                     continue
-                taken = min(remaining, line.quantity - line.returned_quantity)
+                taken = min(remaining, line["quantity"] - line["returned_quantity"])
                 if taken <= 0:
                     continue
                 remaining -= taken
-                refunded += taken * line.unit_price
-                connection.execute(
-                    update(order_lines)
-                    .where(order_lines.c.order_id == event.order_id)
-                    .where(order_lines.c.line_no == line.line_no)
-                    .values(returned_quantity=line.returned_quantity + taken)
+                refunded += taken * line["unit_price"]
+                line["returned_quantity"] += taken
+                staged.upsert(
+                    order_lines,
+                    {"order_id": event.order_id, "line_no": line["line_no"]},
+                    {"returned_quantity": line["returned_quantity"]},
                 )
-        connection.execute(
-            update(orders)
-            .where(orders.c.order_id == event.order_id)
-            .values(returned_amount=orders.c.returned_amount + refunded, status="returned")
+        staged.upsert(
+            orders,
+            {"order_id": event.order_id},
+            {"returned_amount": order["returned_amount"] + refunded, "status": "returned"},
         )
 
     # queries
@@ -337,8 +323,7 @@ class Customer360(Projection):
         scratch = Customer360(ViewStore("sqlite://", metadata))
         try:
             with scratch.store.engine.begin() as connection:
-                for delivery in replayed:
-                    scratch.project(connection, delivery)
+                scratch.project_batch(connection, replayed)
             return scratch.view(customer_id)
         finally:
             scratch.store.close()
@@ -425,3 +410,67 @@ class Customer360(Projection):
                 Order(placed_at, row.total - row.returned_amount)
             )
         return book
+
+
+@dataclass
+class _Batch:
+    """What the projection works with while it applies one batch: the staged changes,
+    the ERP numbers the batch names that are known, and which references it names have
+    messages parked under them; each read once for the batch, since nearly every
+    message would otherwise ask."""
+
+    staged: Staged
+    aliases: dict[str, str]
+    parked: set[str]
+    held: dict[str, list[Delivery]] = field(default_factory=dict)  # parked during the batch
+
+    @classmethod
+    def reading_ahead(cls, connection: Connection, deliveries: Sequence[Delivery]) -> _Batch:
+        staged = Staged(connection)
+        followed_up = [
+            d.event.order_id
+            for d in deliveries
+            if isinstance(d.event, OrderPaid | OrderCancelled | OrderReturned)
+        ]
+        staged.prefetch(orders, followed_up)
+        returned = [d.event.order_id for d in deliveries if isinstance(d.event, OrderReturned)]
+        staged.prefetch_under(order_lines, returned)
+        numbers = [
+            ERP_CUSTOMER + number
+            for d in deliveries
+            if (number := getattr(d.event, "erp_customer_number", None))
+        ]
+        placed = [ORDER + d.event.order_id for d in deliveries if isinstance(d.event, OrderPlaced)]
+        return cls(
+            staged,
+            references.resolve_many(connection, numbers),
+            references.parked_among(connection, numbers + placed),
+        )
+
+    def resolve(self, reference: str) -> str | None:
+        return self.aliases.get(reference)
+
+    def park(self, reference: str, delivery: Delivery) -> None:
+        self.held.setdefault(reference, []).append(delivery)
+
+    def release(self, reference: str) -> list[Delivery]:
+        stored = []
+        if reference in self.parked:
+            self.parked.discard(reference)
+            stored = references.release(self.staged.connection, reference)
+        return stored + self.held.pop(reference, [])
+
+    def finish(self) -> None:
+        """Write what the batch changed, and park what still waits."""
+        references.park_many(
+            self.staged.connection,
+            [(reference, waiting) for reference, held in self.held.items() for waiting in held],
+        )
+        self.staged.flush()
+
+    def link(self, reference: str, target_id: str) -> list[Delivery]:
+        if self.aliases.get(reference) != target_id:
+            self.aliases[reference] = target_id
+            alias = {"reference": reference}
+            self.staged.upsert(references.aliases, alias, {"target_id": target_id})
+        return self.release(reference)

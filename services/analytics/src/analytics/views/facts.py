@@ -8,19 +8,18 @@ None when it names none.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Connection,
     DateTime,
     Integer,
     Numeric,
     SmallInteger,
     String,
     Table,
-    select,
-    update,
 )
 
 from analytics.views import metadata
@@ -50,7 +49,7 @@ from contracts.opportunities import (
     OpportunityStageChanged,
     OpportunityWon,
 )
-from servicekit.handlers import upsert
+from servicekit.staging import Staged
 
 leads = Table(
     "leads",
@@ -120,28 +119,25 @@ MOVEMENT_KINDS: dict[type[IntegrationEvent], str] = {
 }
 
 
-def project_fact(connection: Connection, event: IntegrationEvent) -> str | None:
+def project_fact(staged: Staged, event: IntegrationEvent) -> str | None:
     """Apply one lead, pipeline, points or service event; return its customer."""
     match event:
         case CampaignLaunched():
-            upsert(
-                connection,
+            staged.upsert(
                 campaign_costs,
                 {"campaign_id": event.campaign_id},
                 {"name": event.name, "currency": event.currency},
             )
             return None
         case CampaignCostRecorded():  # a running total: applying it twice changes nothing
-            upsert(
-                connection,
+            staged.upsert(
                 campaign_costs,
                 {"campaign_id": event.campaign_id},
                 {"currency": event.currency, "actual_cost": event.actual_cost},
             )
             return None
         case LeadCaptured():
-            upsert(
-                connection,
+            staged.upsert(
                 leads,
                 {"lead_id": event.lead_id},
                 {
@@ -152,24 +148,21 @@ def project_fact(connection: Connection, event: IntegrationEvent) -> str | None:
             )
             return None
         case LeadConverted():
-            upsert(
-                connection,
+            staged.upsert(
                 leads,
                 {"lead_id": event.lead_id},
                 {"customer_id": event.customer_id, "converted_at": event.converted_at},
             )
             return event.customer_id
         case LeadDisqualified():
-            upsert(
-                connection,
+            staged.upsert(
                 leads,
                 {"lead_id": event.lead_id},
                 {"disqualified_at": event.disqualified_at},
             )
             return None
         case OpportunityOpened():
-            upsert(
-                connection,
+            staged.upsert(
                 opportunities,
                 {"opportunity_id": event.opportunity_id},
                 {
@@ -186,11 +179,10 @@ def project_fact(connection: Connection, event: IntegrationEvent) -> str | None:
             return event.customer_id
         case OpportunityStageChanged():
             return _close_or_move(
-                connection, event.opportunity_id, stage=event.stage, probability=event.probability
+                staged, event.opportunity_id, stage=event.stage, probability=event.probability
             )
         case OpportunityWon():
-            upsert(
-                connection,
+            staged.upsert(
                 opportunities,
                 {"opportunity_id": event.opportunity_id},
                 {
@@ -206,7 +198,7 @@ def project_fact(connection: Connection, event: IntegrationEvent) -> str | None:
             return event.customer_id
         case OpportunityLost():
             customer = _close_or_move(
-                connection,
+                staged,
                 event.opportunity_id,
                 status="lost",
                 probability=0,
@@ -214,14 +206,10 @@ def project_fact(connection: Connection, event: IntegrationEvent) -> str | None:
             )
             return event.customer_id or customer
         case TierChanged():
-            changed = connection.execute(
-                update(loyalty_accounts)
-                .where(loyalty_accounts.c.customer_id == event.customer_id)
-                .values(tier=event.tier)
-            ).rowcount
-            if not changed:  # the account's opening is still on its way
-                upsert(
-                    connection,
+            account = {"customer_id": event.customer_id}
+            # the account's opening may still be on its way
+            if not staged.update(loyalty_accounts, account, {"tier": event.tier}):
+                staged.upsert(
                     loyalty_accounts,
                     {"customer_id": event.customer_id},
                     {"account_id": event.account_id, "tier": event.tier, "points_balance": 0},
@@ -234,73 +222,64 @@ def project_fact(connection: Connection, event: IntegrationEvent) -> str | None:
             | PointsExpired()
             | PointsReturned()
         ):
-            connection.execute(
-                points_movements.insert().values(
-                    account_id=event.account_id,
-                    customer_id=event.customer_id,
-                    kind=MOVEMENT_KINDS[type(event)],
-                    points=event.points,
-                    monetary_value=event.monetary_value,
-                    occurred_at=event.occurred_at,
-                )
+            staged.append(
+                points_movements,
+                {
+                    "account_id": event.account_id,
+                    "customer_id": event.customer_id,
+                    "kind": MOVEMENT_KINDS[type(event)],
+                    "points": event.points,
+                    "monetary_value": event.monetary_value,
+                    "occurred_at": event.occurred_at,
+                },
             )
-            connection.execute(
-                update(loyalty_accounts)
-                .where(loyalty_accounts.c.customer_id == event.customer_id)
-                .values(points_balance=event.balance_after)
+            staged.update(
+                loyalty_accounts,
+                {"customer_id": event.customer_id},
+                {"points_balance": event.balance_after},
             )
             return event.customer_id
         case CaseOpened():
-            upsert(
-                connection, case_service, {"case_id": event.case_id}, {"opened_at": event.opened_at}
-            )
+            staged.upsert(case_service, {"case_id": event.case_id}, {"opened_at": event.opened_at})
             return event.customer_id
         case CaseReplied():
             if event.first_response and not event.by_customer:
-                upsert(
-                    connection,
+                staged.upsert(
                     case_service,
                     {"case_id": event.case_id},
                     {"first_response_at": event.replied_at},
                 )
-            return _customer_of_case(connection, event.case_id)
+            return _customer_of_case(staged, event.case_id)
         case CaseSlaBreached():
-            upsert(connection, case_service, {"case_id": event.case_id}, {"sla_breached": True})
-            return _customer_of_case(connection, event.case_id)
+            staged.upsert(case_service, {"case_id": event.case_id}, {"sla_breached": True})
+            return _customer_of_case(staged, event.case_id)
         case SatisfactionRecorded():
-            upsert(
-                connection,
+            staged.upsert(
                 case_service,
                 {"case_id": event.case_id},
                 {"satisfaction": event.score, "satisfaction_at": event.recorded_at},
             )
-            return event.customer_id or _customer_of_case(connection, event.case_id)
+            return event.customer_id or _customer_of_case(staged, event.case_id)
         case CaseStatusChanged():
-            connection.execute(
-                update(cases).where(cases.c.case_id == event.case_id).values(status=event.status)
-            )
-            return _customer_of_case(connection, event.case_id)
+            staged.update(cases, {"case_id": event.case_id}, {"status": event.status})
+            return _customer_of_case(staged, event.case_id)
         case CaseCustomerLinked():
-            connection.execute(
-                update(cases)
-                .where(cases.c.case_id == event.case_id)
-                .values(customer_id=event.customer_id)
-            )
+            staged.update(cases, {"case_id": event.case_id}, {"customer_id": event.customer_id})
             return event.customer_id
     case_id = getattr(event, "case_id", None)
-    return _customer_of_case(connection, case_id) if isinstance(case_id, str) else None
+    return _customer_of_case(staged, case_id) if isinstance(case_id, str) else None
 
 
-def _close_or_move(connection: Connection, opportunity_id: str, **values: object) -> str | None:
-    connection.execute(
-        update(opportunities)
-        .where(opportunities.c.opportunity_id == opportunity_id)
-        .values(**values)
-    )
-    return connection.scalar(
-        select(opportunities.c.customer_id).where(opportunities.c.opportunity_id == opportunity_id)
-    )
+def _close_or_move(staged: Staged, opportunity_id: str, **values: object) -> str | None:
+    key = {"opportunity_id": opportunity_id}
+    staged.update(opportunities, key, values)
+    return _column(staged.row(opportunities, key), "customer_id")
 
 
-def _customer_of_case(connection: Connection, case_id: str) -> str | None:
-    return connection.scalar(select(cases.c.customer_id).where(cases.c.case_id == case_id))
+def _customer_of_case(staged: Staged, case_id: str) -> str | None:
+    return _column(staged.row(cases, {"case_id": case_id}), "customer_id")
+
+
+def _column(row: dict[str, Any] | None, name: str) -> str | None:
+    value = None if row is None else row.get(name)
+    return value if isinstance(value, str) else None

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from analytics.views import metadata
 from contracts import Envelope, decode
 from servicekit.consumer import Delivery
+from servicekit.staging import Staged
 
 timeline = Table(
     "timeline",
@@ -66,13 +67,10 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-_INSERT = timeline.insert()
-
-
-def record(connection: Connection, customer_id: str, delivery: Delivery) -> None:
+def record(staged: Staged, customer_id: str, delivery: Delivery) -> None:
     envelope = delivery.envelope
-    connection.execute(  # one prepared statement, the row as parameters (see upsert)
-        _INSERT,
+    staged.append(
+        timeline,
         {
             "customer_id": customer_id,
             "topic": delivery.topic,
