@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -38,6 +39,7 @@ from servicekit import context, kafka, metrics
 log = logging.getLogger(__name__)
 
 MAX_HANDLER_ATTEMPTS = 3
+COMMIT_INTERVAL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,38 @@ class BatchApplier:
     async def apply_records(
         self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
     ) -> None:
+        await self.apply_batches([(tp, records)])
+
+    async def apply_batches(
+        self, batches: Iterable[tuple[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]]
+    ) -> None:
+        """Apply partitions' batches in turn, decoding each while the one before is written.
+
+        The write runs in a worker thread and spends much of its time in the database
+        driver, which releases the GIL: decoding the next batch meanwhile uses it.
+        """
+        writing: asyncio.Task[None] | None = None
+        try:
+            for tp, records in batches:
+                batch = await self._decode(tp, records)
+                if writing is not None:
+                    await writing
+                    writing = None
+                if batch is not None:
+                    writing = asyncio.ensure_future(self._write(batch))
+        finally:
+            if writing is not None:
+                await writing
+
+    async def _decode(
+        self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
+    ) -> _Batch | None:
         if not records:
-            return
-        last_offset = records[-1].offset
+            return None
         tracked = await self.applied(tp)
         fresh = [r for r in records if tracked is None or r.offset > tracked]
         if not fresh:
-            return
+            return None
         deliveries: list[Delivery] = []
         for record in fresh:
             try:
@@ -131,12 +158,16 @@ class BatchApplier:
             deliveries.append(
                 Delivery(record.topic, record.partition, record.offset, key, envelope, event)
             )
+        return _Batch(tp, fresh, deliveries, records[-1].offset)
+
+    async def _write(self, batch: _Batch) -> None:
+        tp, deliveries = batch.tp, batch.deliveries
         try:
-            await self._apply(deliveries, tp, last_offset)
+            await self._apply(deliveries, tp, batch.last_offset)
         except _HandlerFailed:
-            await self._apply_one_by_one(deliveries, tp, fresh)
-            await self._apply([], tp, last_offset)
-        self._applied[tp] = last_offset
+            await self._apply_one_by_one(deliveries, tp, batch.records)
+            await self._apply([], tp, batch.last_offset)
+        self._applied[tp] = batch.last_offset
         metrics.MESSAGES_CONSUMED.labels(self.handler.name, tp.topic).inc(len(deliveries))
 
     async def _apply_one_by_one(
@@ -209,6 +240,16 @@ class BatchApplier:
 
 class _HandlerFailed(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A partition's fresh records, decoded, waiting to be written."""
+
+    tp: TopicPartition
+    records: Sequence[ConsumerRecord[bytes, bytes]]
+    deliveries: Sequence[Delivery]
+    last_offset: int
 
 
 class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -286,24 +327,28 @@ class TrackedConsumer:
                 await consumer.stop()
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        uncommitted: dict[TopicPartition, int] = {}
+        committed_at = time.monotonic()
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=1000)
             async with self._applying:
                 owned = consumer.assignment()
                 batches = {tp: records for tp, records in batches.items() if tp in owned}
-                for tp, records in batches.items():
-                    await self.applier.apply_records(tp, records)
-            if batches:
-                await self._commit(consumer, batches)
+                await self.applier.apply_batches(batches.items())
+            uncommitted.update((tp, records[-1].offset + 1) for tp, records in batches.items())
+            if uncommitted and time.monotonic() - committed_at >= COMMIT_INTERVAL_SECONDS:
+                await self._commit(consumer, uncommitted)
+                uncommitted = {}
+                committed_at = time.monotonic()
             await self._measure_lag(consumer)
 
-    async def _commit(
-        self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[Any]]
-    ) -> None:
-        """Kafka's committed offsets only speed up a restart: the tracking records are
-        the truth, so a commit refused during a rebalance is no loss."""
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        """Kafka's committed offsets only show the group's progress to operators' tools:
+        the tracking records are the truth a consumer resumes from, so commits go every
+        few seconds (each one costs the broker a write) and a refused one is no loss."""
+        owned = consumer.assignment()
         try:
-            await consumer.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+            await consumer.commit({tp: offset for tp, offset in offsets.items() if tp in owned})
         except KafkaError as refused:
             log.info("offset commit skipped: %s", refused)
 

@@ -36,10 +36,13 @@ async def replay(projection: Projection, bootstrap_servers: str, progress: bool 
             total=total, unit="msg", desc=f"rebuild {projection.name}", disable=not progress
         ) as bar:
             while remaining:
-                batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=2000)
-                for tp, records in batches.items():
-                    records = [record for record in records if record.offset < ends[tp]]
-                    await applier.apply_records(tp, records)
+                batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)
+                wanted = {
+                    tp: [record for record in records if record.offset < ends[tp]]
+                    for tp, records in batches.items()
+                }
+                await applier.apply_batches(wanted.items())
+                for tp, records in wanted.items():
                     done += len(records)
                     bar.update(len(records))
                     if records and records[-1].offset + 1 >= ends[tp]:

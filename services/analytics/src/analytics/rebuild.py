@@ -71,8 +71,7 @@ async def follow(
             if await _caught_up(applier, partitions, ends) and await asyncio.to_thread(until):
                 return
             batches = await consumer.getmany(timeout_ms=200, max_records=2000)
-            for tp, records in batches.items():
-                await applier.apply_records(tp, records)
+            await applier.apply_batches(batches.items())
     finally:
         await consumer.stop()
 

@@ -426,25 +426,28 @@ class _Batch:
 
     @classmethod
     def reading_ahead(cls, connection: Connection, deliveries: Sequence[Delivery]) -> _Batch:
+        followed_up: list[str] = []
+        returned: list[str] = []
+        named: list[str] = []  # ERP customer numbers
+        placed: list[str] = []
+        for delivery in deliveries:
+            match delivery.event:
+                case OrderReturned(order_id=order_id):
+                    followed_up.append(order_id)
+                    returned.append(order_id)
+                case OrderPaid(order_id=order_id) | OrderCancelled(order_id=order_id):
+                    followed_up.append(order_id)
+                case OrderPlaced(order_id=order_id):
+                    placed.append(ORDER + order_id)
+            if number := getattr(delivery.event, "erp_customer_number", None):
+                named.append(ERP_CUSTOMER + number)
         staged = Staged(connection)
-        followed_up = [
-            d.event.order_id
-            for d in deliveries
-            if isinstance(d.event, OrderPaid | OrderCancelled | OrderReturned)
-        ]
         staged.prefetch(orders, followed_up)
-        returned = [d.event.order_id for d in deliveries if isinstance(d.event, OrderReturned)]
         staged.prefetch_under(order_lines, returned)
-        numbers = [
-            ERP_CUSTOMER + number
-            for d in deliveries
-            if (number := getattr(d.event, "erp_customer_number", None))
-        ]
-        placed = [ORDER + d.event.order_id for d in deliveries if isinstance(d.event, OrderPlaced)]
         return cls(
             staged,
-            references.resolve_many(connection, numbers),
-            references.parked_among(connection, numbers + placed),
+            references.resolve_many(connection, named),
+            references.parked_among(connection, named + placed),
         )
 
     def resolve(self, reference: str) -> str | None:
