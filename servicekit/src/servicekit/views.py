@@ -31,6 +31,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from servicekit.settings import ServiceSettings
 
+POOL_SIZE = 20
+
 
 def views_url(settings: ServiceSettings) -> str:
     if settings.event_store == "postgres" and settings.postgres_dsn:
@@ -59,7 +61,13 @@ class ViewStore:
             Column("notification_id", BigInteger, nullable=False),
             extend_existing=True,
         )
-        self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        # Queries that wait for a change hold a connection each: a pool smaller than
+        # the request threads made SQLAlchemy open (and set up) a connection per query.
+        self.engine: Engine = create_engine(
+            url,
+            pool_pre_ping=not url.startswith("sqlite"),
+            **({} if url == "sqlite://" else {"pool_size": POOL_SIZE, "max_overflow": 20}),
+        )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
