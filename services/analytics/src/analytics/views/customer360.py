@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exists, or_, select
 
 from analytics.domain.valuation import Order
 from analytics.views import ERP_CUSTOMER, ORDER, metadata, references, timeline
@@ -247,14 +247,16 @@ class Customer360(Projection):
 
     def known(self, customer_id: str) -> bool:
         """Whether anything is known of the customer: one cheap query, for waiting clients."""
-        with self.store.reading() as connection:
-            return any(
-                connection.scalar(
-                    select(table.c.customer_id).where(table.c.customer_id == customer_id).limit(1)
+        found = select(
+            or_(
+                *(
+                    exists().where(table.c.customer_id == customer_id)
+                    for table in (profiles, loyalty_accounts, orders, cases)
                 )
-                is not None
-                for table in (profiles, loyalty_accounts, orders, cases)
             )
+        )
+        with self.store.reading() as connection:
+            return bool(connection.scalar(found))
 
     def view(self, customer_id: str) -> dict[str, Any] | None:
         with self.store.reading() as connection:
