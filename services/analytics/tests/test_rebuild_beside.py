@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -19,13 +19,20 @@ from contracts import Envelope
 from contracts.customers import CustomerRegistered
 from servicekit import kafka
 from servicekit.service import Runtime
+from servicekit.settings import ServiceSettings
 
 pytestmark = pytest.mark.kafka
 
+SettingsFactory = Callable[[str], ServiceSettings]  # the store_settings fixture
 
-def settings_for(tmp_path: Path, bootstrap: str) -> AnalyticsSettings:
+
+def settings_for(store_settings: SettingsFactory, bootstrap: str) -> AnalyticsSettings:
+    """On SQLite a version is a file beside the others; on PostgreSQL, a schema."""
+    store = store_settings("analytics")
     return AnalyticsSettings(
-        var_dir=tmp_path,
+        var_dir=store.var_dir,
+        event_store=store.event_store,
+        postgres_dsn=store.postgres_dsn,
         relay_enabled=False,
         consumers_enabled=False,
         kafka_bootstrap_servers=bootstrap,
@@ -58,9 +65,9 @@ def view_of(runtime: Runtime) -> Customer360:
 
 
 async def test_a_service_started_after_a_rebuild_beside_serves_the_new_version(
-    tmp_path: Path, kafka_bootstrap_servers: str
+    store_settings: SettingsFactory, kafka_bootstrap_servers: str
 ) -> None:
-    settings = settings_for(tmp_path, kafka_bootstrap_servers)
+    settings = settings_for(store_settings, kafka_bootstrap_servers)
     customer = f"c-{uuid4().hex}"
     await register(kafka_bootstrap_servers, customer)
 
@@ -76,9 +83,9 @@ async def test_a_service_started_after_a_rebuild_beside_serves_the_new_version(
 
 
 async def test_the_live_service_switches_to_the_version_built_beside_it_once_caught_up(
-    tmp_path: Path, kafka_bootstrap_servers: str
+    store_settings: SettingsFactory, kafka_bootstrap_servers: str
 ) -> None:
-    settings = settings_for(tmp_path, kafka_bootstrap_servers)
+    settings = settings_for(store_settings, kafka_bootstrap_servers)
     runtime = build_runtime(settings)  # live, on the first version, which never saw the customer
     customer = f"c-{uuid4().hex}"
     await register(kafka_bootstrap_servers, customer)
