@@ -7,9 +7,6 @@ It runs in a worker thread (SQL and model fitting block), every
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,8 +16,7 @@ from analytics.domain.assessment import SignalPolicy
 from analytics.domain.valuation import ValuationPolicy, assess
 from analytics.views.assessments import Assessments
 from analytics.views.customer360 import Customer360
-
-log = logging.getLogger(__name__)
+from servicekit import periodic
 
 
 @dataclass
@@ -38,18 +34,5 @@ class Assessor:
         recorded = self.app.record_assessments(assessed, self.signals, as_of)
         return {"as_of": as_of, "customers": len(assessed), "signals": recorded}
 
-    def every(self, seconds: float) -> Callable[[], Coroutine[Any, Any, None]]:
-        async def assess_periodically() -> None:
-            if seconds <= 0:
-                return
-            while True:
-                await asyncio.sleep(seconds)
-                try:
-                    outcome = await asyncio.to_thread(self.run)
-                    log.info("customers assessed", extra={k: str(v) for k, v in outcome.items()})
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # a concurrent change or a store hiccup: next round
-                    log.exception("assessment failed; trying again next round")
-
-        return assess_periodically
+    def every(self, seconds: float) -> periodic.Job:
+        return periodic.every(seconds, self.run, "customers assessed")

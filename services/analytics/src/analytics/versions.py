@@ -11,13 +11,11 @@ applied twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
 from eventsourcing.persistence import Tracking
@@ -35,6 +33,7 @@ from sqlalchemy import (
     update,
 )
 
+from servicekit import periodic
 from servicekit.consumer import TrackedConsumer
 from servicekit.handlers import upsert
 from servicekit.settings import ServiceSettings
@@ -197,17 +196,5 @@ class Switcher:
         log.info("views switched", extra={"version": wanted})
         return True
 
-    def every(self, seconds: float) -> Callable[[], Coroutine[Any, Any, None]]:
-        async def follow_pointer() -> None:
-            if seconds <= 0:
-                return
-            while True:
-                await asyncio.sleep(seconds)
-                try:
-                    await asyncio.to_thread(self.check)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("views version check failed; trying again")
-
-        return follow_pointer
+    def every(self, seconds: float) -> periodic.Job:
+        return periodic.every(seconds, self.check, "views version switched")
