@@ -73,10 +73,9 @@ class AliasBook:
         # prepared once: these run for nearly every message of a projection
         named: BindParameter[str] = bindparam("reference")
         self._resolve = select(self.aliases.c.target_id).where(self.aliases.c.reference == named)
-        self._parked_under = (
-            select(self.parked).where(self.parked.c.reference == named).order_by(self.parked.c.id)
+        self._unpark = (
+            delete(self.parked).where(self.parked.c.reference == named).returning(self.parked)
         )
-        self._unpark = delete(self.parked).where(self.parked.c.reference == named)
 
     def resolve(self, connection: Connection, reference: str) -> str | None:
         target: str | None = connection.scalar(self._resolve, {"reference": reference})
@@ -118,11 +117,15 @@ class AliasBook:
         return found
 
     def release(self, connection: Connection, reference: str) -> list[Delivery]:
-        """The messages parked under ``reference``, in arrival order, now unparked."""
-        rows = connection.execute(self._parked_under, {"reference": reference}).all()
-        if not rows:
-            return []
-        connection.execute(self._unpark, {"reference": reference})
+        """The messages parked under ``reference``, in arrival order, now unparked.
+
+        Deleted and returned by one statement: of two transactions releasing the
+        same messages, only the one whose delete removed them gets them to apply.
+        """
+        rows = sorted(
+            connection.execute(self._unpark, {"reference": reference}).all(),
+            key=lambda row: row.id,
+        )
         released = []
         for row in rows:
             envelope, event = decode(row.topic, row.envelope)
@@ -153,6 +156,15 @@ class AliasBook:
                 for reference, delivery in waiting
             ],
         )
+
+    def references_waited_for(self, connection: Connection, prefix: str = "") -> list[str]:
+        """The references messages are parked under."""
+        query = (
+            select(self.parked.c.reference)
+            .where(self.parked.c.reference.startswith(prefix))
+            .distinct()
+        )
+        return list(connection.scalars(query))
 
     def waiting(self, connection: Connection, prefix: str = "") -> Sequence[Parked]:
         rows = connection.execute(

@@ -92,6 +92,13 @@ class ViewStore:
         with self.engine.connect() as connection:
             yield connection
 
+    @contextmanager
+    def changing(self) -> Iterator[Connection]:
+        """A transaction with no tracking record: for the deferred effects of messages
+        tracked already (e.g. messages parked until a reference became known)."""
+        with self.engine.begin() as connection:
+            yield connection
+
     def _record(self, connection: Connection, tracking: Tracking) -> None:
         moved = connection.execute(
             update(self.tracking)

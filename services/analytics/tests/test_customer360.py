@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from eventsourcing.persistence import Tracking
 
-from analytics.views import metadata
+from analytics.views import ERP_CUSTOMER, metadata, references
 from analytics.views.customer360 import Customer360
 from contracts import Envelope, IntegrationEvent, topic_of
 from contracts.cases import CaseOpened
@@ -146,6 +146,24 @@ def test_an_order_of_an_unknown_erp_customer_waits_until_the_customer_appears(
     assert seen is not None
     assert seen["purchases"]["orders"] == 1
     assert view.unresolved_orders() == []
+
+
+def test_an_order_parked_while_a_concurrent_transaction_linked_its_customer_is_settled(
+    view: Customer360,
+) -> None:
+    feed = Feed(view)
+    feed(order("o-9", erp_number="ERP-77"), OrderPaid(order_id="o-9", paid_at=NOW))
+    feed(registered("c-7"))
+    with view.store.changing() as racing:  # linked by a transaction that saw nothing parked
+        references.link(racing, ERP_CUSTOMER + "ERP-77", "c-7", release=False)
+    assert view.view("c-7")["purchases"]["orders"] == 0  # type: ignore[index]
+
+    settled = view.settle_parked()
+
+    assert settled == 2  # the order, then its payment that waited for it
+    assert view.view("c-7")["purchases"]["orders"] == 1  # type: ignore[index]
+    assert view.unresolved_orders() == []
+    assert view.settle_parked() == 0
 
 
 def test_an_order_naming_both_ids_teaches_the_erp_number(view: Customer360) -> None:

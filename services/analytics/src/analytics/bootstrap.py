@@ -13,6 +13,7 @@ from analytics.views import metadata
 from analytics.views.assessments import Assessments
 from analytics.views.customer360 import Customer360
 from analytics.views.kpis import Kpis
+from servicekit import periodic
 from servicekit.eventstore import store_environment
 from servicekit.service import Runtime, create_http_app
 from servicekit.views import ViewStore
@@ -36,6 +37,9 @@ def build_runtime(settings: AnalyticsSettings | None = None) -> Runtime:
     runtime.background = [
         assessor(runtime).every(settings.assessment_seconds),
         switcher.every(settings.views_check_seconds),
+        periodic.every(
+            settings.parked_sweep_seconds, customer360.settle_parked, "parked messages settled"
+        ),
     ]
     return runtime
 

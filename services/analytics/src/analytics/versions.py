@@ -144,6 +144,11 @@ class LiveViews(ViewStore):
         with self._current.reading() as connection:
             yield connection
 
+    @contextmanager
+    def changing(self) -> Iterator[Connection]:
+        with self.switching, self._current.changing() as connection:
+            yield connection
+
     def positions(self) -> dict[str, int]:
         with self._current.reading() as connection:
             rows = connection.execute(select(self.tracking)).all()

@@ -144,6 +144,41 @@ class Customer360(Projection):
             case other:
                 return project_fact(staged, other)
 
+    def settle_parked(self) -> int:
+        """Apply the messages still parked under a reference that has become known;
+        return how many.
+
+        A message is parked and its reference linked in the same transaction or in
+        later ones, which then release it. On PostgreSQL with several replicas, one
+        transaction may park a message while a concurrent one links its reference,
+        neither seeing the other's change: this sweep, run every few seconds, applies
+        what such a race left behind (and what those messages released in turn).
+        """
+        settled = 0
+        while settling := self._settle_known():
+            settled += settling
+        return settled
+
+    def _settle_known(self) -> int:
+        with self.store.changing() as connection:
+            waiting = references.references_waited_for(connection)
+            numbers = [r for r in waiting if r.startswith(ERP_CUSTOMER)]
+            aliases = references.resolve_many(connection, numbers)
+            placed = [r.removeprefix(ORDER) for r in waiting if r.startswith(ORDER)]
+            existing = connection.scalars(
+                select(orders.c.order_id).where(orders.c.order_id.in_(placed))
+            )
+            known = set(aliases) | {ORDER + order_id for order_id in existing}
+            batch = _Batch(Staged(connection), aliases, known)
+            settled = 0
+            for reference in sorted(known):
+                for delivery in batch.release(reference):
+                    with delivery.caused():
+                        self._project(batch, delivery)
+                    settled += 1
+            batch.finish()
+        return settled
+
     def keys_of(self, delivery: Delivery) -> Iterable[str]:
         customer_id = getattr(delivery.event, "customer_id", None)
         return (customer_id,) if isinstance(customer_id, str) else ()
