@@ -12,6 +12,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
@@ -46,6 +47,10 @@ class Projection:
     def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
         touched: set[str] = set()
         with self.store.tracked(tracking) as connection:
+            ids = [delivery.envelope.id for delivery in deliveries]
+            fresh = self.store.first_seen(connection, ids, datetime.now(UTC)) if ids else set()
+            unique = {d.envelope.id: d for d in reversed(deliveries) if d.envelope.id in fresh}
+            deliveries = [d for d in deliveries if unique.get(d.envelope.id) is d]
             self.project_batch(connection, deliveries)
         for delivery in deliveries:
             touched.update(self.keys_of(delivery))

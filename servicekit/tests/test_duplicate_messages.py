@@ -1,0 +1,92 @@
+"""The same message at another offset (a relay publishing a batch again after a crash)
+has no second effect on read models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from eventsourcing.persistence import Tracking
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, select
+
+from contracts import Envelope
+from contracts.leads import LeadCaptured
+from servicekit.consumer import Delivery
+from servicekit.handlers import Projection
+from servicekit.views import ViewStore
+
+metadata = MetaData()
+captures = Table(  # one row per capture applied: a second effect would show as a second row
+    "captures",
+    metadata,
+    Column("capture_no", Integer, primary_key=True),
+    Column("lead_id", String(40), nullable=False),
+)
+TOPIC = "crm.leads.v1"
+
+
+class CaptureLog(Projection):
+    topics = (TOPIC,)
+
+    def project(self, connection: Connection, delivery: Delivery) -> None:
+        connection.execute(captures.insert().values(lead_id=delivery.event.lead_id))  # type: ignore[attr-defined]
+
+    def count(self) -> int:
+        with self.store.reading() as connection:
+            return int(connection.scalar(select(func.count()).select_from(captures)) or 0)
+
+
+@pytest.fixture
+def log() -> Iterator[CaptureLog]:
+    store = ViewStore("sqlite://", metadata)
+    yield CaptureLog(store)
+    store.close()
+
+
+def captured(lead_id: str) -> Envelope:
+    event = LeadCaptured(
+        lead_id=lead_id,
+        source="web_form",
+        first_name="Ada",
+        last_name="Lovelace",
+        captured_at=datetime(2026, 11, 2, tzinfo=UTC),
+    )
+    return Envelope.wrap(event, source="/crm/acquisition", subject=lead_id)
+
+
+def deliver(log: CaptureLog, offset: int, envelopes: Sequence[Envelope]) -> None:
+    deliveries = [
+        Delivery(TOPIC, 0, offset + n, e.subject, e, LeadCaptured.model_validate(e.data))
+        for n, e in enumerate(envelopes)
+    ]
+    log.apply(deliveries, Tracking(f"{TOPIC}:0", offset + len(envelopes) - 1))
+
+
+def test_a_message_published_again_at_a_later_offset_has_no_second_effect(
+    log: CaptureLog,
+) -> None:
+    first = captured("lead-1")
+    deliver(log, 0, [first, captured("lead-2")])
+
+    deliver(log, 2, [first, captured("lead-3")])  # the relay published lead-1 again
+
+    assert log.count() == 3
+    assert log.position(TOPIC, 0) == 3
+
+
+def test_a_message_twice_in_one_batch_is_applied_once(log: CaptureLog) -> None:
+    twice = captured("lead-1")
+
+    deliver(log, 0, [twice, twice])
+
+    assert log.count() == 1
+
+
+def test_ids_of_messages_processed_long_ago_are_forgotten(log: CaptureLog) -> None:
+    deliver(log, 0, [captured("lead-1")])
+
+    forgotten = log.store.forget_processed(datetime.now(UTC) + timedelta(seconds=1))
+
+    assert forgotten == 1
+    assert log.store.forget_processed(datetime.now(UTC) + timedelta(seconds=1)) == 0
