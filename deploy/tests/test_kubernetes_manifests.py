@@ -357,3 +357,13 @@ def test_namespaces_and_kafka_can_be_applied_before_the_services(manifests: list
         in {"namespace", "kafka"}
     }
     assert first == {"Namespace", "Kafka", "KafkaNodePool", "KafkaTopic"}
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_deployed_services_refuse_to_start_on_the_development_signing_key(
+    render: Callable[[str], Any], overlay: str
+) -> None:
+    manifests = render(overlay)
+    for name in SERVICES:
+        deployment = named(manifests, "Deployment", f"crm-{name}")
+        assert env_of(manifests, deployment)["CRM_JWT_REQUIRE_KEY"] == "true"

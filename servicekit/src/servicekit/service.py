@@ -157,6 +157,11 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         logs.configure(settings.service_name, settings.log_level)
+        if settings.uses_development_key:
+            log.warning(
+                "tokens are signed with the published development key: "
+                "set CRM_JWT_SIGNING_KEY (and CRM_JWT_REQUIRE_KEY=true) outside development"
+            )
         collector.settle()
         tasks = [asyncio.create_task(runtime.connect(), name="kafka")]
         tasks += [asyncio.create_task(job()) for job in runtime.background]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SIGNING_KEY = "dev-only-signing-key-change-me-in-production-0123456789"
@@ -49,6 +49,11 @@ class ServiceSettings(BaseSettings):
         default=SecretStr(DEV_SIGNING_KEY),
         validation_alias=AliasChoices("CRM_JWT_SIGNING_KEY", "jwt_signing_key"),
     )
+    jwt_require_key: bool = Field(
+        default=False,
+        description="Refuse to start on the development signing key (on in every deployment)",
+        validation_alias=AliasChoices("CRM_JWT_REQUIRE_KEY", "jwt_require_key"),
+    )
     jwt_previous_signing_keys: SecretStr = Field(
         default=SecretStr(""),
         description="Comma-separated keys still accepted while tokens signed with them expire",
@@ -57,6 +62,19 @@ class ServiceSettings(BaseSettings):
     relay_enabled: bool = True
     consumers_enabled: bool = True
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+
+    @model_validator(mode="after")
+    def _signing_key_configured_where_required(self) -> ServiceSettings:
+        if self.jwt_require_key and self.uses_development_key:
+            raise ValueError(
+                "CRM_JWT_SIGNING_KEY is unset (or the development key) while "
+                "CRM_JWT_REQUIRE_KEY is on: anyone could sign tokens with the published key"
+            )
+        return self
+
+    @property
+    def uses_development_key(self) -> bool:
+        return self.jwt_signing_key.get_secret_value() == DEV_SIGNING_KEY
 
     def verification_keys(self) -> list[str]:
         """The current signing key first, then those being rotated out."""
