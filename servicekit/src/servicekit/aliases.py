@@ -67,7 +67,7 @@ class AliasBook:
             Column("event_type", String(100), nullable=False),
             Column("subject", String(200), nullable=False),
             Column("envelope", LargeBinary, nullable=False),
-            Column("parked_at", DateTime(timezone=True), server_default=func.now()),
+            Column("parked_at", DateTime(timezone=True), server_default=func.now(), index=True),
         )
 
         # prepared once: these run for nearly every message of a projection
@@ -157,14 +157,20 @@ class AliasBook:
             ],
         )
 
-    def references_waited_for(self, connection: Connection, prefix: str = "") -> list[str]:
-        """The references messages are parked under."""
+    def linked_while_waited_for(
+        self, connection: Connection, parked_since: datetime | None = None
+    ) -> dict[str, str]:
+        """The references messages are parked under (since ``parked_since``, or ever) that
+        are linked already, with their targets: usually none (see the race in
+        ``Customer360.settle_parked``)."""
         query = (
-            select(self.parked.c.reference)
-            .where(self.parked.c.reference.startswith(prefix))
+            select(self.aliases.c.reference, self.aliases.c.target_id)
+            .join(self.parked, self.parked.c.reference == self.aliases.c.reference)
             .distinct()
         )
-        return list(connection.scalars(query))
+        if parked_since is not None:
+            query = query.where(self.parked.c.parked_at >= parked_since)
+        return {row.reference: row.target_id for row in connection.execute(query)}
 
     def waiting(self, connection: Connection, prefix: str = "") -> Sequence[Parked]:
         rows = connection.execute(

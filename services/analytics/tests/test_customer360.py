@@ -166,6 +166,20 @@ def test_an_order_parked_while_a_concurrent_transaction_linked_its_customer_is_s
     assert view.settle_parked() == 0
 
 
+def test_the_periodic_sweep_settles_a_race_that_happens_after_its_first_round(
+    view: Customer360,
+) -> None:
+    sweep = view.settling_parked()
+    assert sweep() == 0  # the first round looks at everything parked: nothing to settle
+    feed = Feed(view)
+    feed(order("o-9", erp_number="ERP-77"), registered("c-7"))
+    with view.store.changing() as racing:
+        references.link(racing, ERP_CUSTOMER + "ERP-77", "c-7", release=False)
+
+    assert sweep() == 1  # later rounds look at what was parked since the previous one
+    assert view.view("c-7")["purchases"]["orders"] == 1  # type: ignore[index]
+
+
 def test_an_order_naming_both_ids_teaches_the_erp_number(view: Customer360) -> None:
     feed = Feed(view)
     feed(registered("c-3"), order("o-1", customer_id="c-3", erp_number="ERP-3"))

@@ -38,7 +38,9 @@ def build_runtime(settings: AnalyticsSettings | None = None) -> Runtime:
         assessor(runtime).every(settings.assessment_seconds),
         switcher.every(settings.views_check_seconds),
         periodic.every(
-            settings.parked_sweep_seconds, customer360.settle_parked, "parked messages settled"
+            settings.parked_sweep_seconds,
+            customer360.settling_parked(),
+            "parked messages settled",
         ),
     ]
     return runtime

@@ -19,7 +19,7 @@ class AnalyticsSettings(ServiceSettings):
     """How often every customer is re-assessed (segment, CLV, churn); 0 turns it off."""
     views_check_seconds: float = 5.0
     """How often the service looks for a version of the views rebuilt beside it; 0: never."""
-    parked_sweep_seconds: float = 10.0
+    parked_sweep_seconds: float = 60.0
     """How often messages parked under a reference that became known meanwhile are
     applied (see Customer360.settle_parked); 0: never."""
     churn_threshold: float = 0.7

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, exists, or_, select
+from sqlalchemy import Connection, exists, func, or_, select
 
 from analytics.domain.valuation import Order
 from analytics.views import ERP_CUSTOMER, ORDER, metadata, references, timeline
@@ -144,31 +144,52 @@ class Customer360(Projection):
             case other:
                 return project_fact(staged, other)
 
-    def settle_parked(self) -> int:
-        """Apply the messages still parked under a reference that has become known;
-        return how many.
+    def settle_parked(self, parked_since: datetime | None = None) -> int:
+        """Apply the messages parked (since ``parked_since``, or ever) under a reference
+        that has become known; return how many.
 
         A message is parked and its reference linked in the same transaction or in
         later ones, which then release it. On PostgreSQL with several replicas, one
         transaction may park a message while a concurrent one links its reference,
-        neither seeing the other's change: this sweep, run every few seconds, applies
-        what such a race left behind (and what those messages released in turn).
+        neither seeing the other's change: this sweep applies what such a race left
+        behind (and what those messages released in turn).
         """
         settled = 0
-        while settling := self._settle_known():
+        while settling := self._settle_known(parked_since):
             settled += settling
         return settled
 
-    def _settle_known(self) -> int:
+    def settling_parked(self) -> Callable[[], int]:
+        """The periodic sweep: everything the first time, then what was parked since the
+        previous sweep began (a minute's margin): the race is between concurrent
+        transactions, so older messages were settled already."""
+        previous: list[datetime] = []
+
+        def sweep() -> int:
+            began = datetime.now(UTC)
+            since = previous[-1] - timedelta(minutes=1) if previous else None
+            settled = self.settle_parked(since)
+            previous.append(began)
+            del previous[:-1]
+            return settled
+
+        return sweep
+
+    def _settle_known(self, parked_since: datetime | None) -> int:
         with self.store.changing() as connection:
-            waiting = references.references_waited_for(connection)
-            numbers = [r for r in waiting if r.startswith(ERP_CUSTOMER)]
-            aliases = references.resolve_many(connection, numbers)
-            placed = [r.removeprefix(ORDER) for r in waiting if r.startswith(ORDER)]
-            existing = connection.scalars(
-                select(orders.c.order_id).where(orders.c.order_id.in_(placed))
+            aliases = references.linked_while_waited_for(connection, parked_since)
+            parked = references.parked
+            orders_waited_for = (
+                select(parked.c.reference)
+                .join(orders, orders.c.order_id == func.substr(parked.c.reference, len(ORDER) + 1))
+                .where(parked.c.reference.startswith(ORDER))
+                .distinct()
             )
-            known = set(aliases) | {ORDER + order_id for order_id in existing}
+            if parked_since is not None:
+                orders_waited_for = orders_waited_for.where(parked.c.parked_at >= parked_since)
+            known = set(aliases) | set(connection.scalars(orders_waited_for))
+            if not known:
+                return 0
             batch = _Batch(Staged(connection), aliases, known)
             settled = 0
             for reference in sorted(known):
