@@ -122,6 +122,14 @@ class Staged:
         self.flush()
         return self.connection.execute(query, parameters).all()
 
+    def execute(self, statement: Executable) -> None:
+        """Run a change the staging cannot express (a delete, a re-keying), after writing
+        what is staged; what was read before is read again afterwards."""
+        self.flush()
+        self.connection.execute(statement)
+        self._stored.clear()
+        self._stored_under.clear()
+
     # writing out
 
     def flush(self) -> None:

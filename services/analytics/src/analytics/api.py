@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
 from analytics.assessor import Assessor
 from analytics.domain.kpis import Period
@@ -45,8 +46,19 @@ def _moment(as_of: datetime | None) -> datetime | None:
     return as_of
 
 
-@routes.get("/customers/{customer_id}/360", tags=["customers"])
+def _survivor(request: Request, view: Customer360, customer_id: str) -> RedirectResponse | None:
+    """A customer merged into another has moved for good: to the survivor's same page."""
+    survivor = view.merged_into(customer_id)
+    if survivor is None:
+        return None
+    moved = request.url.path.replace(f"/customers/{customer_id}/", f"/customers/{survivor}/", 1)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(moved + query, status_code=301)
+
+
+@routes.get("/customers/{customer_id}/360", tags=["customers"], response_model=None)
 def get_customer_360(
+    request: Request,
     customer_id: str,
     view: View,
     assessing: Assessing,
@@ -55,7 +67,11 @@ def get_customer_360(
         int, Query(ge=0, le=10_000, description="Wait up to this long for the customer to appear")
     ] = 0,
     as_of: AsOf = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | RedirectResponse:
+    """Everything known of the customer; a customer merged into another redirects (301)
+    to the survivor's 360."""
+    if (moved := _survivor(request, view, customer_id)) is not None:
+        return moved
     moment = _moment(as_of)
     if moment is not None:
         then = view.view_as_of(customer_id, moment)
@@ -75,8 +91,9 @@ def get_customer_360(
     return found
 
 
-@routes.get("/customers/{customer_id}/timeline", tags=["customers"])
+@routes.get("/customers/{customer_id}/timeline", tags=["customers"], response_model=None)
 def get_customer_timeline(
+    request: Request,
     customer_id: str,
     view: View,
     _: Readers,
@@ -85,8 +102,11 @@ def get_customer_timeline(
         str | None, Query(pattern=r"^[0-9]+$", description="Cursor: `next` of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
-    """Every event about the customer, newest first, as known at ``as_of`` (default: now)."""
+) -> dict[str, Any] | RedirectResponse:
+    """Every event about the customer, newest first, as known at ``as_of`` (default: now);
+    a merged customer's history is the survivor's (301)."""
+    if (moved := _survivor(request, view, customer_id)) is not None:
+        return moved
     page = view.history(customer_id, until=_moment(as_of), after=after, limit=limit)
     return {"customer_id": customer_id, "items": page.items, "next": page.next}
 

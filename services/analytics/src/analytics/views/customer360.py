@@ -9,15 +9,27 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, or_, select
+from sqlalchemy import Connection, delete, exists, func, or_, select, update
 
 from analytics.domain.valuation import Order
 from analytics.views import ERP_CUSTOMER, ORDER, metadata, references, timeline
-from analytics.views.facts import opportunities, project_fact
-from analytics.views.profiles import cases, loyalty_accounts, profiles
+from analytics.views.facts import (
+    case_service,
+    leads,
+    opportunities,
+    points_movements,
+    project_fact,
+)
+from analytics.views.profiles import cases, consents, erasures, loyalty_accounts, merges, profiles
 from analytics.views.purchases import order_lines, orders, payments
 from contracts.cases import CaseOpened
-from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.customers import (
+    ConsentsChanged,
+    CustomerErased,
+    CustomerMerged,
+    CustomerProfileChanged,
+    CustomerRegistered,
+)
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
 from contracts.erp.payments import PaymentOverdue, PaymentReceived
 from contracts.loyalty import LoyaltyAccountOpened
@@ -27,6 +39,22 @@ from servicekit.staging import Staged
 from servicekit.views import ViewStore
 
 PROFILE_FIELDS = set(profiles.c.keys()) - {"customer_id"}
+#: what erasure forgets: the person, not the identifiers their business is filed under
+PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "company", "birthday")
+#: timeline entries carrying personal data, deleted on erasure
+PERSONAL_EVENTS = ("CustomerRegistered", "CustomerProfileChanged", "ConsentsChanged")
+#: tables whose rows follow a merged customer to the survivor
+MOVED_ON_MERGE = (
+    orders,
+    payments,
+    cases,
+    opportunities,
+    leads,
+    points_movements,
+    timeline.timeline,
+)
+MERGED = "merged-customer:"
+ERP_ABOUT_CUSTOMERS = (OrderPlaced, PaymentReceived, PaymentOverdue)
 
 
 class Customer360(Projection):
@@ -91,6 +119,22 @@ class Customer360(Projection):
                 staged.upsert(profiles, {"customer_id": event.customer_id}, changes)
                 if event.erp_customer_number:
                     self._learn(batch, event.erp_customer_number, event.customer_id)
+                return event.customer_id
+            case ConsentsChanged() as event:
+                staged.upsert(
+                    consents,
+                    {"customer_id": event.customer_id},
+                    {
+                        "consents": [c.model_dump(mode="json") for c in event.consents],
+                        "changed_at": event.changed_at,
+                    },
+                )
+                return event.customer_id
+            case CustomerErased() as event:
+                self._erase(batch, event)
+                return event.customer_id
+            case CustomerMerged() as event:
+                self._merge(batch, event)
                 return event.customer_id
             case LoyaltyAccountOpened() as event:
                 staged.upsert(
@@ -212,9 +256,55 @@ class Customer360(Projection):
     def _customer_of(
         self, batch: _Batch, customer_id: str | None, erp_customer_number: str | None
     ) -> str | None:
-        if customer_id:
-            return customer_id
-        return batch.resolve(ERP_CUSTOMER + str(erp_customer_number))
+        """The customer an ERP message is about: named, or known by its ERP number; a
+        customer merged into another is the survivor."""
+        if not customer_id:
+            customer_id = batch.resolve(ERP_CUSTOMER + str(erp_customer_number))
+        if customer_id is None:
+            return None
+        return batch.resolve(MERGED + customer_id) or customer_id
+
+    def _erase(self, batch: _Batch, event: CustomerErased) -> None:
+        """The right to erasure: the profile's personal fields, the consents and the
+        timeline entries that carried them are gone, from the time-travel history too;
+        orders, cases and points stay, filed under the bare customer id."""
+        key = {"customer_id": event.customer_id}
+        batch.staged.upsert(profiles, key, dict.fromkeys(PERSONAL_FIELDS))
+        batch.staged.upsert(consents, key, {"consents": [], "changed_at": event.erased_at})
+        batch.staged.upsert(erasures, key, {"erased_at": event.erased_at})
+        batch.staged.execute(
+            delete(timeline.timeline)
+            .where(timeline.timeline.c.customer_id == event.customer_id)
+            .where(timeline.timeline.c.type.in_(PERSONAL_EVENTS))
+        )
+
+    def _merge(self, batch: _Batch, event: CustomerMerged) -> None:
+        """Two records were one person: the merged one's history (orders, payments,
+        cases, pipeline, points, timeline) moves to the survivor, its ERP numbers name
+        the survivor, and later messages naming it count for the survivor."""
+        survivor, merged = event.customer_id, event.merged_customer_id
+        staged = batch.staged
+        for table in MOVED_ON_MERGE:
+            staged.execute(
+                update(table).where(table.c.customer_id == merged).values(customer_id=survivor)
+            )
+        staged.execute(
+            update(references.aliases)
+            .where(references.aliases.c.target_id == merged)
+            .values(target_id=survivor)
+        )
+        staged.execute(delete(profiles).where(profiles.c.customer_id == merged))
+        staged.execute(delete(consents).where(consents.c.customer_id == merged))
+        staged.upsert(
+            merges,
+            {"merged_customer_id": merged},
+            {"survivor_id": survivor, "merged_at": event.merged_at},
+        )
+        batch.aliases = {
+            reference: survivor if target == merged else target
+            for reference, target in batch.aliases.items()
+        }
+        batch.link(MERGED + merged, survivor)
 
     def _order_placed(self, batch: _Batch, delivery: Delivery, event: OrderPlaced) -> str | None:
         if event.customer_id and event.erp_customer_number:
@@ -330,12 +420,24 @@ class Customer360(Projection):
             )
             customer_cases = (
                 connection.execute(
-                    select(cases)
+                    select(
+                        cases,
+                        case_service.c.first_response_at,
+                        case_service.c.sla_breached,
+                        case_service.c.satisfaction,
+                    )
+                    .outerjoin(case_service, case_service.c.case_id == cases.c.case_id)
                     .where(cases.c.customer_id == customer_id)
                     .order_by(cases.c.opened_at.desc())
                 )
                 .mappings()
                 .all()
+            )
+            given = connection.execute(
+                select(consents.c.consents).where(consents.c.customer_id == customer_id)
+            ).scalar()
+            erased_at = connection.scalar(
+                select(erasures.c.erased_at).where(erasures.c.customer_id == customer_id)
             )
             purchases = self._purchases(connection, customer_id)
             payment_behaviour = self._payment_behaviour(connection, customer_id)
@@ -352,9 +454,12 @@ class Customer360(Projection):
         if profile is None and account is None and not customer_cases and not purchases["orders"]:
             return None
         open_cases = [c for c in customer_cases if c["status"] not in ("resolved", "closed")]
+        scores = [c["satisfaction"] for c in customer_cases if c["satisfaction"] is not None]
         return {
             "customer_id": customer_id,
             "profile": dict(profile) if profile else None,
+            "consents": given or [],
+            "erased_at": erased_at,
             "loyalty": dict(account) if account else None,
             "purchases": purchases,
             "payment_behaviour": payment_behaviour,
@@ -362,9 +467,21 @@ class Customer360(Projection):
             "cases": {
                 "open": len(open_cases),
                 "total": len(customer_cases),
+                "satisfaction": {
+                    "rated": len(scores),
+                    "average": round(sum(scores) / len(scores), 2) if scores else None,
+                },
                 "items": [dict(case) for case in customer_cases],
             },
         }
+
+    def merged_into(self, customer_id: str) -> str | None:
+        """The customer this one was merged into, if it was."""
+        with self.store.reading() as connection:
+            survivor: str | None = connection.scalar(
+                select(merges.c.survivor_id).where(merges.c.merged_customer_id == customer_id)
+            )
+        return survivor
 
     def view_as_of(self, customer_id: str, moment: datetime) -> dict[str, Any] | None:
         """The 360 as it stood at ``moment``, rebuilt from the customer's timeline.
@@ -481,12 +598,14 @@ class _Batch:
     aliases: dict[str, str]
     parked: set[str]
     held: dict[str, list[Delivery]] = field(default_factory=dict)  # parked during the batch
+    looked_up: set[str] = field(default_factory=set)  # references ``aliases`` answers for
 
     @classmethod
     def reading_ahead(cls, connection: Connection, deliveries: Sequence[Delivery]) -> _Batch:
         followed_up: list[str] = []
         returned: list[str] = []
         named: list[str] = []  # ERP customer numbers
+        customers: list[str] = []  # customers named by the ERP, perhaps merged since
         placed: list[str] = []
         for delivery in deliveries:
             match delivery.event:
@@ -499,16 +618,25 @@ class _Batch:
                     placed.append(ORDER + order_id)
             if number := getattr(delivery.event, "erp_customer_number", None):
                 named.append(ERP_CUSTOMER + number)
+            if isinstance(delivery.event, ERP_ABOUT_CUSTOMERS) and delivery.event.customer_id:
+                customers.append(MERGED + delivery.event.customer_id)
         staged = Staged(connection)
         staged.prefetch(orders, followed_up)
         staged.prefetch_under(order_lines, returned)
-        return cls(
+        looked_up = set(named + customers)
+        batch = cls(
             staged,
-            references.resolve_many(connection, named),
+            references.resolve_many(connection, looked_up),
             references.parked_among(connection, named + placed),
         )
+        batch.looked_up = looked_up
+        return batch
 
     def resolve(self, reference: str) -> str | None:
+        if reference not in self.looked_up:  # not read ahead (e.g. a released message's)
+            self.looked_up.add(reference)
+            if (target := references.resolve(self.staged.connection, reference)) is not None:
+                self.aliases[reference] = target
         return self.aliases.get(reference)
 
     def park(self, reference: str, delivery: Delivery) -> None:
@@ -530,6 +658,7 @@ class _Batch:
         self.staged.flush()
 
     def link(self, reference: str, target_id: str) -> list[Delivery]:
+        self.looked_up.add(reference)
         if self.aliases.get(reference) != target_id:
             self.aliases[reference] = target_id
             alias = {"reference": reference}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, String, Table
 
 from analytics.views import metadata
 
@@ -44,4 +44,27 @@ cases = Table(
     Column("priority", String(20)),
     Column("subject", String(200)),
     Column("opened_at", DateTime(timezone=True)),
+)
+
+consents = Table(  # the customer's consents after their latest change, as one document
+    "customer_consents",
+    metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("consents", JSON, nullable=False),
+    Column("changed_at", DateTime(timezone=True)),
+)
+
+erasures = Table(  # customers who exercised the right to erasure: their personal data is gone
+    "customer_erasures",
+    metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
+)
+
+merges = Table(  # records found to be one person: the merged id lives on in the survivor
+    "customer_merges",
+    metadata,
+    Column("merged_customer_id", String(64), primary_key=True),
+    Column("survivor_id", String(64), nullable=False, index=True),
+    Column("merged_at", DateTime(timezone=True), nullable=False),
 )
