@@ -6,9 +6,11 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, String, Table, select
 
-from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.customers import CustomerErased, CustomerProfileChanged, CustomerRegistered
 from servicekit.handlers import upsert
 from support.views import metadata
+
+ERASED_NAME = "(erased)"
 
 customers = Table(
     "customers",
@@ -43,6 +45,16 @@ def profile_changed(connection: Connection, event: CustomerProfileChanged) -> No
         changes["name"] = f"{event.first_name or ''} {event.last_name or ''}".strip()
     if changes:
         upsert(connection, customers, {"customer_id": event.customer_id}, changes)
+
+
+def erased(connection: Connection, event: CustomerErased) -> None:
+    """The right to erasure: agents keep the customer's cases, not who they were."""
+    upsert(
+        connection,
+        customers,
+        {"customer_id": event.customer_id},
+        {"name": ERASED_NAME, "email": None, "phone": None},
+    )
 
 
 def find(connection: Connection, customer_id: str) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from contracts.cases import (
     CaseStatusChanged,
     SatisfactionRecorded,
 )
-from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.customers import CustomerErased, CustomerProfileChanged, CustomerRegistered
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
 from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
 from contracts.loyalty import LoyaltyAccountOpened, TierChanged
@@ -53,6 +53,8 @@ class SupportViews(Projection):
                 customers.registered(connection, event)
                 if event.erp_customer_number:
                     self._learn(connection, event.erp_customer_number, event.customer_id)
+            case CustomerErased() as event:
+                customers.erased(connection, event)
             case CustomerProfileChanged() as event:
                 customers.profile_changed(connection, event)
                 if event.erp_customer_number:
