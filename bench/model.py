@@ -1,7 +1,7 @@
 """The bench's own domain: an aggregate to store and relay, messages and a read model.
 
-Everything travels on ``crm.leads.v1``, which no service consumes, so the
-relay and consumer parts never feed the services of the latency part.
+Everything travels on ``crm.leads.v1``, which analytics consumes (leads by source):
+that is why the latency part runs first, before these messages are on the broker.
 """
 
 from __future__ import annotations

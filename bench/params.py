@@ -8,7 +8,9 @@ from typing import Any, Literal, cast
 
 StoreKind = Literal["sqlite", "postgres"]
 
-PARTS = ("relay", "consumer", "append", "latency", "rebuild")
+#: in this order: the latency part first, on a broker no other part has fed (its services
+#: would otherwise spend the measurement consuming the relay and consumer parts' leads)
+PARTS = ("latency", "relay", "consumer", "append", "rebuild")
 STORES: tuple[StoreKind, ...] = ("sqlite", "postgres")
 
 
