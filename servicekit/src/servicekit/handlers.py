@@ -12,14 +12,13 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Connection, Executable, Table
+from sqlalchemy import Connection, Executable, Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -47,10 +46,7 @@ class Projection:
     def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
         touched: set[str] = set()
         with self.store.tracked(tracking) as connection:
-            ids = [delivery.envelope.id for delivery in deliveries]
-            fresh = self.store.first_seen(connection, ids, datetime.now(UTC)) if ids else set()
-            unique = {d.envelope.id: d for d in reversed(deliveries) if d.envelope.id in fresh}
-            deliveries = [d for d in deliveries if unique.get(d.envelope.id) is d]
+            deliveries = unapplied(connection, self.store.versions, deliveries)
             self.project_batch(connection, deliveries)
         for delivery in deliveries:
             touched.update(self.keys_of(delivery))
@@ -184,3 +180,49 @@ def upsert_many(
     connection.execute(
         on_sqlite.on_conflict_do_update(index_elements=list(key), set_=updates), latest
     )
+
+
+def unapplied(
+    connection: Connection, versions: Table, deliveries: Sequence[Delivery]
+) -> list[Delivery]:
+    """The deliveries not applied yet; the versions of those recorded in ``versions``
+    (in the caller's transaction, with their effect).
+
+    Offsets catch a redelivered message; this catches the same event at another offset:
+    a relay that crashed after the broker's acknowledgement and before recording its
+    position publishes that batch again. An aggregate's events reach a topic in version
+    order, so an event at or below the version applied for its aggregate on that topic
+    was applied already. Messages without an aggregate version (the ERP's) are left to
+    the read models' own keys.
+    """
+    streams = {_stream(d) for d in deliveries if d.envelope.aggregateversion is not None}
+    if not streams:
+        return list(deliveries)
+    applied: dict[str, int] = {}
+    names = sorted(streams)
+    for start in range(0, len(names), 500):
+        query = select(versions).where(versions.c.stream.in_(names[start : start + 500]))
+        applied.update((row.stream, row.version) for row in connection.execute(query))
+    fresh: list[Delivery] = []
+    reached: dict[str, int] = {}
+    for delivery in deliveries:
+        version = delivery.envelope.aggregateversion
+        if version is not None:
+            stream = _stream(delivery)
+            latest = reached.get(stream, applied.get(stream))
+            if latest is not None and version <= latest:
+                continue  # published again: applied already
+            reached[stream] = version
+        fresh.append(delivery)
+    upsert_many(
+        connection,
+        versions,
+        ["stream"],
+        [{"stream": stream, "version": version} for stream, version in reached.items()],
+    )
+    return fresh
+
+
+def _stream(delivery: Delivery) -> str:
+    """An aggregate's events on one topic: where its versions only grow."""
+    return f"{delivery.topic}|{delivery.envelope.source}|{delivery.envelope.subject}"

@@ -13,14 +13,13 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 
 from contracts import TOPICS
-from servicekit import collector, health, kafka, logs, metrics, periodic, problems
+from servicekit import collector, health, kafka, logs, metrics, problems
 from servicekit.consumer import Handler, TrackedConsumer
 from servicekit.edge import EdgeMiddleware
 from servicekit.eventstore import ServiceApplication
@@ -139,18 +138,6 @@ class Runtime:
         return (running and len(states) == len(self.handlers)) or not expected, states
 
 
-PROCESSED_IDS_KEPT = timedelta(days=7)
-
-
-def forgetting_processed_ids(views: ViewStore) -> periodic.Job:
-    """Hourly: the ids of messages the views processed more than a week ago."""
-    return periodic.every(
-        3600,
-        lambda: views.forget_processed(datetime.now(UTC) - PROCESSED_IDS_KEPT),
-        "processed message ids forgotten",
-    )
-
-
 def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) -> FastAPI:
     settings = runtime.settings
 
@@ -165,8 +152,6 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
         collector.settle()
         tasks = [asyncio.create_task(runtime.connect(), name="kafka")]
         tasks += [asyncio.create_task(job()) for job in runtime.background]
-        if runtime.views is not None:
-            tasks.append(asyncio.create_task(forgetting_processed_ids(runtime.views)()))
         try:
             yield
         finally:

@@ -9,22 +9,19 @@ a redelivered message harmless.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    DateTime,
     Engine,
     MetaData,
     String,
     Table,
     create_engine,
-    delete,
     event,
     select,
     update,
@@ -64,16 +61,12 @@ class ViewStore:
             Column("notification_id", BigInteger, nullable=False),
             extend_existing=True,
         )
-        known = metadata.tables.get("view_processed_messages")
-        self.processed = (
-            known
-            if known is not None
-            else Table(
-                "view_processed_messages",
-                metadata,
-                Column("message_id", String(200), primary_key=True),
-                Column("processed_at", DateTime(timezone=True), nullable=False, index=True),
-            )
+        self.versions = Table(
+            "view_applied_versions",
+            metadata,
+            Column("stream", String(400), primary_key=True),
+            Column("version", BigInteger, nullable=False),
+            extend_existing=True,
         )
         # Queries that wait for a change hold a connection each: a pool smaller than
         # the request threads made SQLAlchemy open (and set up) a connection per query.
@@ -112,45 +105,6 @@ class ViewStore:
         tracked already (e.g. messages parked until a reference became known)."""
         with self.engine.begin() as connection:
             yield connection
-
-    def first_seen(
-        self, connection: Connection, message_ids: Sequence[str], at: datetime
-    ) -> set[str]:
-        """Which of these messages this store has not processed before, recorded now as
-        processed (in the caller's transaction, with the effect).
-
-        Offsets catch a redelivered message; this catches the same message at another
-        offset: a relay that crashed after the broker's acknowledgement and before
-        recording its position publishes that batch again, with the same ids.
-        """
-        wanted = set(message_ids)
-        seen: set[str] = set()
-        ordered = sorted(wanted)
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start : start + 500]
-            seen.update(
-                connection.scalars(
-                    select(self.processed.c.message_id).where(
-                        self.processed.c.message_id.in_(chunk)
-                    )
-                )
-            )
-        fresh = wanted - seen
-        if fresh:
-            connection.execute(
-                self.processed.insert(),
-                [{"message_id": message_id, "processed_at": at} for message_id in fresh],
-            )
-        return fresh
-
-    def forget_processed(self, before: datetime) -> int:
-        """Forget the ids of messages processed before ``before``: duplicates come
-        within minutes of the original, the ids would otherwise pile up forever."""
-        with self.engine.begin() as connection:
-            forgotten = connection.execute(
-                delete(self.processed).where(self.processed.c.processed_at < before)
-            ).rowcount
-        return int(forgotten)
 
     def _record(self, connection: Connection, tracking: Tracking) -> None:
         moved = connection.execute(

@@ -121,7 +121,7 @@ class LiveViews(ViewStore):
         self.version = version
         self.metadata = current.metadata
         self.tracking = current.tracking
-        self.processed = current.processed
+        self.versions = current.versions
         self.switching = threading.RLock()
 
     @property  # type: ignore[override]
