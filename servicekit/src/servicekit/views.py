@@ -70,10 +70,15 @@ class ViewStore:
         )
         # Queries that wait for a change hold a connection each: a pool smaller than
         # the request threads made SQLAlchemy open (and set up) a connection per query.
+        # Last in, first out: the connection used last has the warmest page cache.
         self.engine: Engine = create_engine(
             url,
             pool_pre_ping=not url.startswith("sqlite"),
-            **({} if url == "sqlite://" else {"pool_size": POOL_SIZE, "max_overflow": 20}),
+            **(
+                {}
+                if url == "sqlite://"
+                else {"pool_size": POOL_SIZE, "max_overflow": 20, "pool_use_lifo": True}
+            ),
         )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -70,12 +70,12 @@ def get_customer_360(
 ) -> dict[str, Any] | RedirectResponse:
     """Everything known of the customer; a customer merged into another redirects (301)
     to the survivor's 360."""
-    if (moved := _survivor(request, view, customer_id)) is not None:
-        return moved
     moment = _moment(as_of)
     if moment is not None:
         then = view.view_as_of(customer_id, moment)
         if then is None:
+            if (moved := _survivor(request, view, customer_id)) is not None:
+                return moved
             raise Problem(
                 404, "Not found", f"Analytics knew no customer {customer_id} at {moment}."
             )
@@ -86,6 +86,8 @@ def get_customer_360(
         wait_ms / 1000,
     )
     if found is None:
+        if (moved := _survivor(request, view, customer_id)) is not None:
+            return moved  # its history, orders and cases moved to the survivor
         raise Problem(404, "Not found", f"Analytics knows no customer {customer_id} (yet).")
     found["assessment"] = assessing.assessments.of(customer_id)
     return found

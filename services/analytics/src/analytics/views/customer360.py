@@ -294,6 +294,7 @@ class Customer360(Projection):
             .values(target_id=survivor)
         )
         staged.execute(delete(profiles).where(profiles.c.customer_id == merged))
+        staged.execute(delete(loyalty_accounts).where(loyalty_accounts.c.customer_id == merged))
         staged.execute(delete(consents).where(consents.c.customer_id == merged))
         staged.upsert(
             merges,
@@ -406,11 +407,17 @@ class Customer360(Projection):
 
     def view(self, customer_id: str) -> dict[str, Any] | None:
         with self.store.reading() as connection:
-            profile = (
-                connection.execute(select(profiles).where(profiles.c.customer_id == customer_id))
+            person = (
+                connection.execute(
+                    select(profiles, consents.c.consents.label("given"), erasures.c.erased_at)
+                    .outerjoin(consents, consents.c.customer_id == profiles.c.customer_id)
+                    .outerjoin(erasures, erasures.c.customer_id == profiles.c.customer_id)
+                    .where(profiles.c.customer_id == customer_id)
+                )
                 .mappings()
                 .first()
             )
+            profile = None if person is None else {c.name: person[c.name] for c in profiles.c}
             account = (
                 connection.execute(
                     select(loyalty_accounts).where(loyalty_accounts.c.customer_id == customer_id)
@@ -433,12 +440,7 @@ class Customer360(Projection):
                 .mappings()
                 .all()
             )
-            given = connection.execute(
-                select(consents.c.consents).where(consents.c.customer_id == customer_id)
-            ).scalar()
-            erased_at = connection.scalar(
-                select(erasures.c.erased_at).where(erasures.c.customer_id == customer_id)
-            )
+
             purchases = self._purchases(connection, customer_id)
             payment_behaviour = self._payment_behaviour(connection, customer_id)
             open_opportunities = (
@@ -458,8 +460,8 @@ class Customer360(Projection):
         return {
             "customer_id": customer_id,
             "profile": dict(profile) if profile else None,
-            "consents": given or [],
-            "erased_at": erased_at,
+            "consents": (person["given"] if person else None) or [],
+            "erased_at": person["erased_at"] if person else None,
             "loyalty": dict(account) if account else None,
             "purchases": purchases,
             "payment_behaviour": payment_behaviour,
