@@ -131,9 +131,10 @@ async def test_redelivered_messages_have_no_second_effect(
     # and to a new consumer group that has committed nothing.
     records = await probe.read(12)
     applier = BatchApplier(projection, dead_letters)
-    for tp in {(r.topic, r.partition) for r in records}:
-        batch = [r for r in records if (r.topic, r.partition) == tp]
-        await applier.apply_records(TopicPartition(*tp), batch)
+    await applier.apply_batches(
+        (TopicPartition(*tp), [r for r in records if (r.topic, r.partition) == tp])
+        for tp in {(r.topic, r.partition) for r in records}
+    )
     stranger = TrackedConsumer(
         projection, kafka_io.bootstrap_servers, f"test-{uuid4().hex[:8]}", dead_letters
     )

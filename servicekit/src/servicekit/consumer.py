@@ -112,11 +112,6 @@ class BatchApplier:
         """Another consumer may have moved the partition on: read the store next time."""
         self._applied.pop(tp, None)
 
-    async def apply_records(
-        self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
-    ) -> None:
-        await self.apply_batches([(tp, records)])
-
     async def apply_batches(
         self, batches: Iterable[tuple[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]]
     ) -> None:

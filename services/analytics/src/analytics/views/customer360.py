@@ -207,14 +207,15 @@ class Customer360(Projection):
         """The periodic sweep: everything the first time, then what was parked since the
         previous sweep began (a minute's margin): the race is between concurrent
         transactions, so older messages were settled already."""
-        previous: list[datetime] = []
+        previous: datetime | None = None
 
         def sweep() -> int:
+            nonlocal previous
             began = datetime.now(UTC)
-            since = previous[-1] - timedelta(minutes=1) if previous else None
-            settled = self.settle_parked(since)
-            previous.append(began)
-            del previous[:-1]
+            settled = self.settle_parked(
+                None if previous is None else previous - timedelta(minutes=1)
+            )
+            previous = began
             return settled
 
         return sweep
