@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, func, or_, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from analytics.domain.valuation import Order
-from analytics.views import ERP_CUSTOMER, ORDER, metadata, references, timeline
+from analytics.views import ERP_CUSTOMER, ORDER, lookups, metadata, references, timeline
 from analytics.views.facts import (
-    case_service,
     leads,
     opportunities,
     points_movements,
@@ -393,74 +392,25 @@ class Customer360(Projection):
 
     # queries
 
-    def known(self, customer_id: str) -> bool:
-        """Whether anything is known of the customer: one cheap query, for waiting clients."""
-        found = select(
-            or_(
-                *(
-                    exists().where(table.c.customer_id == customer_id)
-                    for table in (profiles, loyalty_accounts, orders, cases)
-                )
-            )
-        )
-        with self.store.reading() as connection:
-            return bool(connection.scalar(found))
-
     def view(self, customer_id: str) -> dict[str, Any] | None:
+        asked = {"customer_id": customer_id}
         with self.store.reading() as connection:
-            person = (
-                connection.execute(
-                    select(profiles, consents.c.consents.label("given"), erasures.c.erased_at)
-                    .outerjoin(consents, consents.c.customer_id == profiles.c.customer_id)
-                    .outerjoin(erasures, erasures.c.customer_id == profiles.c.customer_id)
-                    .where(profiles.c.customer_id == customer_id)
-                )
-                .mappings()
-                .first()
-            )
-            profile = None if person is None else {c.name: person[c.name] for c in profiles.c}
-            account = (
-                connection.execute(
-                    select(loyalty_accounts).where(loyalty_accounts.c.customer_id == customer_id)
-                )
-                .mappings()
-                .first()
-            )
-            customer_cases = (
-                connection.execute(
-                    select(
-                        cases,
-                        case_service.c.first_response_at,
-                        case_service.c.sla_breached,
-                        case_service.c.satisfaction,
-                    )
-                    .outerjoin(case_service, case_service.c.case_id == cases.c.case_id)
-                    .where(cases.c.customer_id == customer_id)
-                    .order_by(cases.c.opened_at.desc())
-                )
-                .mappings()
-                .all()
-            )
-
-            purchases = self._purchases(connection, customer_id)
-            payment_behaviour = self._payment_behaviour(connection, customer_id)
+            person = connection.execute(lookups.PERSON, asked).mappings().first()
+            account = connection.execute(lookups.ACCOUNT, asked).mappings().first()
+            customer_cases = connection.execute(lookups.CASES, asked).mappings().all()
+            purchases = self._purchases(connection, asked)
+            payment_behaviour = self._payment_behaviour(connection, asked)
             open_opportunities = (
-                connection.execute(
-                    select(opportunities)
-                    .where(opportunities.c.customer_id == customer_id)
-                    .where(opportunities.c.status == "open")
-                    .order_by(opportunities.c.opened_at)
-                )
-                .mappings()
-                .all()
+                connection.execute(lookups.OPEN_OPPORTUNITIES, asked).mappings().all()
             )
+        profile = None if person is None else {c.name: person[c.name] for c in profiles.c}
         if profile is None and account is None and not customer_cases and not purchases["orders"]:
             return None
         open_cases = [c for c in customer_cases if c["status"] not in ("resolved", "closed")]
         scores = [c["satisfaction"] for c in customer_cases if c["satisfaction"] is not None]
         return {
             "customer_id": customer_id,
-            "profile": dict(profile) if profile else None,
+            "profile": profile,
             "consents": (person["given"] if person else None) or [],
             "erased_at": person["erased_at"] if person else None,
             "loyalty": dict(account) if account else None,
@@ -481,9 +431,7 @@ class Customer360(Projection):
     def merged_into(self, customer_id: str) -> str | None:
         """The customer this one was merged into, if it was."""
         with self.store.reading() as connection:
-            survivor: str | None = connection.scalar(
-                select(merges.c.survivor_id).where(merges.c.merged_customer_id == customer_id)
-            )
+            survivor: str | None = connection.scalar(lookups.SURVIVOR, {"customer_id": customer_id})
         return survivor
 
     def view_as_of(self, customer_id: str, moment: datetime) -> dict[str, Any] | None:
@@ -517,18 +465,12 @@ class Customer360(Projection):
         with self.store.reading() as connection:
             return timeline.page(connection, customer_id, until=until, after=after, limit=limit)
 
-    def _purchases(self, connection: Connection, customer_id: str) -> dict[str, Any]:
-        bought = connection.execute(
-            select(orders)
-            .where(orders.c.customer_id == customer_id)
-            .where(orders.c.status != "cancelled")
-        ).all()
+    def _purchases(self, connection: Connection, asked: dict[str, str]) -> dict[str, Any]:
+        bought = connection.execute(lookups.KEPT_ORDERS, asked).all()
         spent = sum((o.total - o.returned_amount for o in bought), Decimal(0))
         by_category: Counter[str] = Counter()
         if bought:
-            for line in connection.execute(
-                select(order_lines).where(order_lines.c.order_id.in_([o.order_id for o in bought]))
-            ):
+            for line in connection.execute(lookups.KEPT_ORDER_LINES, asked):
                 kept = line.quantity - line.returned_quantity
                 by_category[line.category] += int(kept * line.unit_price * 100)  # cents
         return {
@@ -541,10 +483,8 @@ class Customer360(Projection):
             "favourite_categories": [category for category, _ in by_category.most_common(3)],
         }
 
-    def _payment_behaviour(self, connection: Connection, customer_id: str) -> dict[str, Any]:
-        invoices = connection.execute(
-            select(payments).where(payments.c.customer_id == customer_id)
-        ).all()
+    def _payment_behaviour(self, connection: Connection, asked: dict[str, str]) -> dict[str, Any]:
+        invoices = connection.execute(lookups.INVOICES, asked).all()
         overdue = [p for p in invoices if p.status == "overdue"]
         return {
             "invoices_paid": sum(1 for p in invoices if p.status == "received"),
