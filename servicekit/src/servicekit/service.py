@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -189,10 +189,13 @@ A = TypeVar("A", bound=ServiceApplication)
 H = TypeVar("H")
 
 
-def application(kind: type[A]) -> Callable[[Request], A]:
-    """A FastAPI dependency giving routes the service's Application."""
+def application(kind: type[A]) -> Callable[[Request], Awaitable[A]]:
+    """A FastAPI dependency giving routes the service's Application.
 
-    def dependency(request: Request) -> A:
+    Dependencies that only look something up are coroutines: FastAPI runs a plain
+    function in its thread pool, a hop that cost more than the lookup itself."""
+
+    async def dependency(request: Request) -> A:
         app = request.app.state.runtime.app
         if not isinstance(app, kind):
             raise TypeError(f"the runtime's application is not a {kind.__name__}")
@@ -201,10 +204,10 @@ def application(kind: type[A]) -> Callable[[Request], A]:
     return dependency
 
 
-def handler(kind: type[H]) -> Callable[[Request], H]:
+def handler(kind: type[H]) -> Callable[[Request], Awaitable[H]]:
     """A FastAPI dependency giving routes one of the service's consumer handlers."""
 
-    def dependency(request: Request) -> H:
+    async def dependency(request: Request) -> H:
         for candidate in request.app.state.runtime.handlers:
             if isinstance(candidate, kind):
                 return candidate

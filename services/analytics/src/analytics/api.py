@@ -25,7 +25,7 @@ Readers = Annotated[Principal, Depends(require("analyst", "sales", "marketing", 
 Admins = Annotated[Principal, Depends(require("admin"))]
 
 
-def assessor(request: Request) -> Assessor:
+async def assessor(request: Request) -> Assessor:
     found: Assessor = request.app.state.assessor
     return found
 
@@ -80,11 +80,7 @@ def get_customer_360(
                 404, "Not found", f"Analytics knew no customer {customer_id} at {moment}."
             )
         return {**then, "as_of": moment}
-    found = view.wait_for(
-        customer_id,
-        lambda: view.view(customer_id) if view.known(customer_id) else None,
-        wait_ms / 1000,
-    )
+    found = view.wait_for(customer_id, lambda: view.view(customer_id), wait_ms / 1000)
     if found is None:
         if (moved := _survivor(request, view, customer_id)) is not None:
             return moved  # its history, orders and cases moved to the survivor
