@@ -8,13 +8,13 @@ key and only its parameter changes.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, String, bindparam, select
 
 from analytics.views.facts import case_service, opportunities
 from analytics.views.profiles import cases, consents, erasures, loyalty_accounts, merges, profiles
 from analytics.views.purchases import order_lines, orders, payments
 
-CUSTOMER = bindparam("customer_id")
+CUSTOMER: BindParameter[str] = bindparam("customer_id", type_=String)
 
 PERSON = (
     select(profiles, consents.c.consents.label("given"), erasures.c.erased_at)
