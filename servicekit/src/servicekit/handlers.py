@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Connection, Executable, Table, select
+from sqlalchemy import Connection, Executable, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -167,18 +167,9 @@ def upsert_many(
     if not rows:
         return
     latest = list({tuple(row[name] for name in key): row for row in rows}.values())
-    columns = [name for name in latest[0] if name not in key]
-    if connection.dialect.name == "postgresql":
-        on_postgres = postgresql_insert(table)
-        updates = {name: on_postgres.excluded[name] for name in columns}
-        connection.execute(
-            on_postgres.on_conflict_do_update(index_elements=list(key), set_=updates), latest
-        )
-        return
-    on_sqlite = sqlite_insert(table)
-    updates = {name: on_sqlite.excluded[name] for name in columns}
+    columns = tuple(name for name in latest[0] if name not in key)
     connection.execute(
-        on_sqlite.on_conflict_do_update(index_elements=list(key), set_=updates), latest
+        upsert_statement(connection.dialect.name, table, tuple(key), columns), latest
     )
 
 
@@ -200,9 +191,10 @@ def unapplied(
         return list(deliveries)
     applied: dict[str, int] = {}
     names = sorted(streams)
+    query = _versions_of(versions)
     for start in range(0, len(names), 500):
-        query = select(versions).where(versions.c.stream.in_(names[start : start + 500]))
-        applied.update((row.stream, row.version) for row in connection.execute(query))
+        found = connection.execute(query, {"streams": names[start : start + 500]})
+        applied.update((row.stream, row.version) for row in found)
     fresh: list[Delivery] = []
     reached: dict[str, int] = {}
     for delivery in deliveries:
@@ -221,6 +213,12 @@ def unapplied(
         [{"stream": stream, "version": version} for stream, version in reached.items()],
     )
     return fresh
+
+
+@lru_cache(maxsize=16)
+def _versions_of(versions: Table) -> Executable:
+    """The versions applied of some streams: built once per table, run every batch."""
+    return select(versions).where(versions.c.stream.in_(bindparam("streams", expanding=True)))
 
 
 def _stream(delivery: Delivery) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     create_engine,
     event,
     select,
@@ -82,15 +83,33 @@ class ViewStore:
         )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        # Every batch reads and moves its tracking record: the statements are built
+        # once, since building one cost SQLAlchemy more than the database's answer.
+        name = self.tracking.c.application_name
+        self._tracked_position = select(self.tracking.c.notification_id).where(
+            name == bindparam("tracked_name")
+        )
+        self._advance = (
+            update(self.tracking)
+            .where(name == bindparam("tracked_name"))
+            .where(self.tracking.c.notification_id < bindparam("tracked_position"))
+            .values(notification_id=bindparam("tracked_position"))
+        )
+        self._first_position = self.tracking.insert().values(
+            application_name=bindparam("tracked_name"),
+            notification_id=bindparam("tracked_position"),
+        )
         metadata.create_all(self.engine)
 
-    def position(self, application_name: str) -> int | None:
-        with self.engine.connect() as connection:
-            return connection.scalar(
-                select(self.tracking.c.notification_id).where(
-                    self.tracking.c.application_name == application_name
-                )
+    def position(self, application_name: str, connection: Connection | None = None) -> int | None:
+        """The last position recorded, read in ``connection``'s transaction if given."""
+        if connection is not None:
+            found: int | None = connection.scalar(
+                self._tracked_position, {"tracked_name": application_name}
             )
+            return found
+        with self.engine.connect() as connecting:
+            return self.position(application_name, connecting)
 
     @contextmanager
     def tracked(self, tracking: Tracking) -> Iterator[Connection]:
@@ -112,30 +131,19 @@ class ViewStore:
             yield connection
 
     def _record(self, connection: Connection, tracking: Tracking) -> None:
-        moved = connection.execute(
-            update(self.tracking)
-            .where(self.tracking.c.application_name == tracking.application_name)
-            .where(self.tracking.c.notification_id < tracking.notification_id)
-            .values(notification_id=tracking.notification_id)
-        ).rowcount
-        if moved:
+        position = {
+            "tracked_name": tracking.application_name,
+            "tracked_position": tracking.notification_id,
+        }
+        if connection.execute(self._advance, position).rowcount:
             return
-        known = connection.scalar(
-            select(self.tracking.c.notification_id).where(
-                self.tracking.c.application_name == tracking.application_name
-            )
-        )
+        known = connection.scalar(self._tracked_position, position)
         if known is not None:
             raise IntegrityError(
                 f"{tracking.application_name} is at {known}, not before {tracking.notification_id}"
             )
         try:
-            connection.execute(
-                self.tracking.insert().values(
-                    application_name=tracking.application_name,
-                    notification_id=tracking.notification_id,
-                )
-            )
+            connection.execute(self._first_position, position)
         except SQLIntegrityError as race:
             raise IntegrityError(f"{tracking.application_name} recorded concurrently") from race
 

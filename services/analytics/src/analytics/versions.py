@@ -132,8 +132,8 @@ class LiveViews(ViewStore):
     def engine(self, engine: Engine) -> None:
         raise AttributeError("switch versions with switch_to, not by engine")
 
-    def position(self, application_name: str) -> int | None:
-        return self._current.position(application_name)
+    def position(self, application_name: str, connection: Connection | None = None) -> int | None:
+        return self._current.position(application_name, connection)
 
     @contextmanager
     def tracked(self, tracking: Tracking) -> Iterator[Connection]:

@@ -78,12 +78,7 @@ class Customer360(Projection):
         """
         if deliveries:
             first = deliveries[0]
-            applied = connection.scalar(
-                select(self.store.tracking.c.notification_id).where(
-                    self.store.tracking.c.application_name
-                    == tracking_name(first.topic, first.partition)
-                )
-            )
+            applied = self.store.position(tracking_name(first.topic, first.partition), connection)
             if applied is not None:
                 deliveries = [d for d in deliveries if d.offset > applied]
         batch = _Batch.reading_ahead(connection, deliveries)
