@@ -36,7 +36,15 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def machine() -> dict[str, Any]:
     versions: dict[str, str | None] = {}
-    for package in ("aiokafka", "eventsourcing", "SQLAlchemy", "psycopg", "fastapi", "httpx"):
+    for package in (
+        "aiokafka",
+        "eventsourcing",
+        "SQLAlchemy",
+        "psycopg",
+        "fastapi",
+        "uvloop",
+        "aiohttp",
+    ):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

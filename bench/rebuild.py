@@ -36,13 +36,13 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import httpx
+import aiohttp
 from aiokafka import TopicPartition
 
 from analytics.views import metadata as analytics_metadata
 from analytics.views.customer360 import Customer360
 from bench.infra import Infrastructure
-from bench.latency import bearer, percentile, remember_missing_sniffio
+from bench.latency import bearer, client, percentile
 from bench.params import Params, StoreKind
 from bench.report import Progress, Row, at_least, below
 from contracts import Envelope
@@ -339,19 +339,18 @@ def _query_latency(
 
 
 async def _queries(url: str, log: Log, params: Params, progress: Progress) -> list[Row]:
-    remember_missing_sniffio()
     rng = random.Random(SEED)
     headers = bearer("analyst")
     interval = 1 / params.query_rate
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=50)
 
     async def one(customer_id: str) -> tuple[float, str | None]:
         sent = time.perf_counter()
         try:
-            answer = await client.get(f"{url}/customers/{customer_id}/360", headers=headers)
-        except httpx.HTTPError as error:
+            async with session.get(f"{url}/customers/{customer_id}/360", headers=headers) as got:
+                await got.read()
+        except (aiohttp.ClientError, TimeoutError) as error:
             return time.perf_counter() - sent, type(error).__name__
-        error = None if answer.status_code == 200 else f"GET {answer.status_code}"
+        error = None if got.status == 200 else f"GET {got.status}"
         return time.perf_counter() - sent, error
 
     async def issue(count: int) -> tuple[list[tuple[float, str | None]], float]:
@@ -368,7 +367,7 @@ async def _queries(url: str, log: Log, params: Params, progress: Progress) -> li
             tasks.append(asyncio.create_task(one(rng.choice(log.customer_ids))))
         return list(await asyncio.gather(*tasks)), lag
 
-    async with httpx.AsyncClient(timeout=QUERY_TIMEOUT, limits=limits) as client:
+    async with client(QUERY_TIMEOUT) as session:
         warmup = round(params.warmup * params.query_rate)
         if warmup:
             progress(f"rebuild/360: warm-up, {warmup} queries at {params.query_rate:g}/s")
