@@ -70,8 +70,11 @@ class Projection:
         message about ``key`` (read models are eventually consistent).
 
         Only messages about ``key`` wake the waiter, so many waiting clients do
-        not re-run their queries for every batch the projection applies.
+        not re-run their queries for every batch the projection applies. Without a
+        timeout the query runs once, with nothing registered.
         """
+        if timeout <= 0:
+            return query()
         deadline = time.monotonic() + timeout
         while True:
             signal = threading.Event()

@@ -115,10 +115,7 @@ def _customer_360(
                 404, "Not found", f"Analytics knew no customer {customer_id} at {moment}."
             )
         return _json({**then, "as_of": moment})
-    if wait_ms:
-        found = view.wait_for(customer_id, lambda: view.view(customer_id), wait_ms / 1000)
-    else:
-        found = view.view(customer_id)
+    found = view.wait_for(customer_id, lambda: view.view(customer_id), wait_ms / 1000)
     if found is None:
         if (moved := _survivor(request, view, customer_id)) is not None:
             return moved  # its history, orders and cases moved to the survivor
