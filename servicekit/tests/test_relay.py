@@ -7,16 +7,16 @@ import contextlib
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import pytest
 from eventsourcing.domain import Aggregate, DomainEventProtocol, event
 
-from contracts import IntegrationEvent
+from contracts import IntegrationEvent, decode
 from contracts.leads import LeadCaptured
 from servicekit import context, kafka
 from servicekit.eventstore import ServiceApplication, store_environment
-from servicekit.relay import Relay
+from servicekit.relay import Relay, event_id
 
 pytestmark = pytest.mark.kafka
 
@@ -95,7 +95,14 @@ async def test_every_event_is_published_once_in_order_with_its_envelope(
     assert envelope["actor"] == "alice"
     assert envelope["correlationid"] == "journey-1"
     assert records[0].key.decode() == envelope["subject"]
+    assert envelope["id"] == str(uuid5(NAMESPACE_URL, f"/crm/test/{envelope['subject']}/1"))
+    assert decode(TOPIC, records[0].value)[1].lead_id == envelope["subject"]
     app.close()
+
+
+@pytest.mark.parametrize("name", ["/crm/acquisition/0b6f.../3", "", "é/ü/∞", "x" * 300])
+def test_an_event_id_is_the_uuid5_of_its_name(name: str) -> None:
+    assert event_id(name) == str(uuid5(NAMESPACE_URL, name))
 
 
 async def test_a_restarted_service_publishes_from_where_it_stopped(

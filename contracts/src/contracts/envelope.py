@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 
 
 class ContractViolation(ValueError):
@@ -59,3 +60,40 @@ class Envelope(BaseModel):
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()
+
+    @staticmethod
+    def serialise(
+        event: IntegrationEvent,
+        *,
+        id: str,
+        source: str,
+        subject: str,
+        time: datetime,
+        aggregateversion: int | None = None,
+        correlationid: str | None = None,
+        causationid: str | None = None,
+        actor: str | None = None,
+    ) -> bytes:
+        """The message ``wrap(event, ...).to_bytes()`` gives, without building the envelope.
+
+        A relay serialises every stored event, and building the envelope model (then
+        dumping the event twice, into it and out of it) cost it more than producing the
+        record. The attributes come from the store, and the event was validated when
+        made, so nothing here needs validating again.
+        """
+        message = {
+            "specversion": "1.0",
+            "id": id,
+            "source": source,
+            "type": event.event_type,
+            "time": time,
+            "subject": subject,
+            "datacontenttype": "application/json",
+            "schemaversion": event.schema_version,
+            "aggregateversion": aggregateversion,
+            "correlationid": correlationid,
+            "causationid": causationid,
+            "actor": actor,
+        }
+        present = {name: value for name, value in message.items() if value is not None}
+        return to_json({**present, "data": event})
