@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from servicekit.consumer import Delivery, tracking_name
 from servicekit.eventstore import CausedEvents, ServiceApplication
+from servicekit.executemany import execute_many
 from servicekit.views import ViewStore
 
 T = TypeVar("T")
@@ -171,8 +172,8 @@ def upsert_many(
         return
     latest = list({tuple(row[name] for name in key): row for row in rows}.values())
     columns = tuple(name for name in latest[0] if name not in key)
-    connection.execute(
-        upsert_statement(connection.dialect.name, table, tuple(key), columns), latest
+    execute_many(
+        connection, upsert_statement(connection.dialect.name, table, tuple(key), columns), latest
     )
 
 

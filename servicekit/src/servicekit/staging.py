@@ -19,10 +19,12 @@ keep their order. A read the staging cannot answer goes through
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Row, Table, and_, select
+from sqlalchemy import Connection, Executable, Insert, Row, Table, and_, select
 
+from servicekit.executemany import execute_many
 from servicekit.handlers import upsert_statement
 
 Key = tuple[Any, ...]
@@ -146,11 +148,11 @@ class Staged:
                 statement = upsert_statement(
                     dialect, table, key, tuple(c for c in columns if c not in key)
                 )
-                self.connection.execute(statement, group)
+                execute_many(self.connection, statement, group)
             known.update(rows)
         for table, appended in self._appended.items():
             for group in _by_columns(appended).values():
-                self.connection.execute(table.insert(), group)
+                execute_many(self.connection, _insert(table), group)
         for under, idents in self._staged_under.items():
             if under in self._stored_under:
                 self._stored_under[under] = sorted(set(self._stored_under[under]) | idents)
@@ -166,6 +168,11 @@ class Staged:
             found = self.connection.execute(select(table).where(condition)).first()
             known[ident] = None if found is None else dict(found._mapping)
         return known[ident]
+
+
+@lru_cache(maxsize=256)
+def _insert(table: Table) -> Insert:
+    return table.insert()
 
 
 def _ident(table: Table, key: Mapping[str, Any]) -> Key:

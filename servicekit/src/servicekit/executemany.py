@@ -1,0 +1,74 @@
+"""Many rows through one statement, without SQLAlchemy's cost per row.
+
+``connection.execute(statement, rows)`` runs each row through SQLAlchemy's
+parameter processing before the driver's ``executemany`` sees it: ~20 µs a row
+on this machine, more than SQLite takes to write it. Read models write a batch's
+rows this way (every batch, every consumer), so here the statement is compiled
+once per dialect and set of columns, and each row only goes through the bind
+processors its column types need (e.g. SQLite's datetime to text) on its way to
+the driver. A statement this cannot reproduce exactly (a column default computed
+by SQLAlchemy, say) takes SQLAlchemy's own path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Executable
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A compiled statement, and how to turn a row into the driver's parameters."""
+
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    processors: tuple[tuple[int, str, Processor], ...]
+
+    def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        if self.positional:
+            values = [row[name] for name in self.names]
+            for index, _, process in self.processors:
+                values[index] = process(values[index])
+            return tuple(values)
+        named = {name: row[name] for name in self.names}
+        for _, name, process in self.processors:
+            named[name] = process(named[name])
+        return named
+
+
+def execute_many(
+    connection: Connection, statement: Executable, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Run ``statement`` once per row; every row has the same columns."""
+    if not rows:
+        return
+    plan = _plan(connection.dialect, statement, tuple(rows[0]))
+    if plan is None:
+        connection.execute(statement, list(rows))
+        return
+    connection.exec_driver_sql(plan.sql, [plan.parameters(row) for row in rows])  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1024)
+def _plan(dialect: Dialect, statement: Executable, columns: tuple[str, ...]) -> _Plan | None:
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))  # type: ignore[attr-defined]
+    if not isinstance(compiled, SQLCompiler) or set(compiled.binds) != set(columns):
+        return None  # SQLAlchemy would add parameters of its own: let it
+    positional = bool(compiled.positional)
+    names = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
+    processors = []
+    for index, name in enumerate(names):
+        bind = compiled.binds[name]
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors.append((index, name, process))
+    return _Plan(compiled.string, names, positional, tuple(processors))

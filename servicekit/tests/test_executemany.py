@@ -1,0 +1,127 @@
+"""Rows written by execute_many read back exactly as SQLAlchemy's own executemany writes them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    select,
+)
+
+from servicekit.executemany import execute_many
+from servicekit.handlers import upsert_statement
+from servicekit.settings import ServiceSettings
+from servicekit.views import ViewStore, views_url
+
+metadata = MetaData()
+
+
+def purchases_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("purchase_id", String(20), primary_key=True),
+        Column("placed_at", DateTime(timezone=True), nullable=False),
+        Column("placed_on", Date, nullable=False),
+        Column("total", Numeric(12, 2), nullable=False),
+        Column("quantity", Integer, nullable=False),
+        Column("gift", Boolean, nullable=False),
+        Column("categories", JSON, nullable=False),
+        Column("note", String(40)),
+    )
+
+
+purchases = purchases_table("purchases")
+written_by_sqlalchemy = purchases_table("written_by_sqlalchemy")
+
+
+@pytest.fixture
+def store(store_settings: Callable[[str], ServiceSettings]) -> Iterator[ViewStore]:
+    views = ViewStore(views_url(store_settings("executemany")), metadata)
+    yield views
+    views.close()
+
+
+def purchase(n: int, **changes: Any) -> dict[str, Any]:
+    row = {
+        "purchase_id": f"p-{n}",
+        "placed_at": datetime(2026, 3, n, 9, 30, 15, 123456, tzinfo=UTC),
+        "placed_on": date(2026, 3, n),
+        "total": Decimal(f"{n}99.95"),
+        "quantity": n,
+        "gift": n % 2 == 0,
+        "categories": {"favourite": ["garden", "tools"][: n % 3]},
+        "note": None if n % 2 else f"note {n}",
+    }
+    return row | changes
+
+
+def contents(store: ViewStore, table: Table) -> list[tuple[Any, ...]]:
+    with store.reading() as connection:
+        return [tuple(row) for row in connection.execute(select(table).order_by(table.c[0]))]
+
+
+def test_inserted_rows_read_back_as_sqlalchemy_writes_them(store: ViewStore) -> None:
+    rows = [purchase(n) for n in range(1, 6)]
+
+    with store.changing() as connection:
+        execute_many(connection, purchases.insert(), rows)
+        connection.execute(written_by_sqlalchemy.insert(), rows)
+
+    written = contents(store, purchases)
+    assert written == contents(store, written_by_sqlalchemy)
+    assert written[0][1].replace(tzinfo=UTC) == datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+    assert written[2][3] == Decimal("399.95")
+    assert written[3][6] == {"favourite": ["garden"]}
+
+
+def test_an_upsert_changes_the_rows_it_names_and_inserts_the_new_ones(store: ViewStore) -> None:
+    with store.changing() as connection:
+        execute_many(connection, purchases.insert(), [purchase(n) for n in range(1, 4)])
+        statement = upsert_statement(
+            connection.dialect.name, purchases, ("purchase_id",), tuple(purchase(1))[1:]
+        )
+        execute_many(
+            connection,
+            statement,
+            [purchase(2, total=Decimal("5.00"), note="refunded"), purchase(4)],
+        )
+
+    with store.reading() as connection:
+        found = {
+            row.purchase_id: (row.total, row.note, row.quantity)
+            for row in connection.execute(select(purchases))
+        }
+    assert found == {
+        "p-1": (Decimal("199.95"), None, 1),
+        "p-2": (Decimal("5.00"), "refunded", 2),
+        "p-3": (Decimal("399.95"), None, 3),
+        "p-4": (Decimal("499.95"), "note 4", 4),
+    }
+
+
+def test_a_statement_whose_columns_differ_from_the_rows_takes_sqlalchemys_path(
+    store: ViewStore,
+) -> None:
+    statement = purchases.insert().values(note="from the statement")
+    row = purchase(1)
+    del row["note"]
+
+    with store.changing() as connection:
+        execute_many(connection, statement, [row])
+
+    assert contents(store, purchases)[0][7] == "from the statement"
