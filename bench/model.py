@@ -181,14 +181,15 @@ class LeadBook(Projection):
             self._pending = dict(last_offsets)
             self._on_done = on_done
 
-    def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
-        super().apply(deliveries, tracking)
+    def apply_many(self, batches: Sequence[tuple[Sequence[Delivery], Tracking]]) -> None:
+        super().apply_many(batches)
         with self._expect_lock:
-            target = self._pending.get(tracking.application_name)
-            if target is not None and tracking.notification_id >= target:
-                del self._pending[tracking.application_name]
-                if not self._pending and self._on_done is not None:
-                    self._on_done()
+            for _, tracking in batches:
+                target = self._pending.get(tracking.application_name)
+                if target is not None and tracking.notification_id >= target:
+                    del self._pending[tracking.application_name]
+                    if not self._pending and self._on_done is not None:
+                        self._on_done()
 
     def count(self) -> int:
         with self.store.reading() as connection:

@@ -3,18 +3,19 @@ no second effect on read models."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, select
 
 from contracts import Envelope
 from contracts.leads import LeadCaptured
 from servicekit.consumer import Delivery
 from servicekit.handlers import Projection
-from servicekit.views import ViewStore
+from servicekit.settings import ServiceSettings
+from servicekit.views import ViewStore, views_url
 
 metadata = MetaData()
 captures = Table(  # one row per capture applied: a second effect would show as a second row
@@ -38,8 +39,8 @@ class CaptureLog(Projection):
 
 
 @pytest.fixture
-def log() -> Iterator[CaptureLog]:
-    store = ViewStore("sqlite://", metadata)
+def log(store_settings: Callable[[str], ServiceSettings]) -> Iterator[CaptureLog]:
+    store = ViewStore(views_url(store_settings("captures")), metadata)
     yield CaptureLog(store)
     store.close()
 
@@ -57,12 +58,15 @@ def captured(lead_id: str, version: int = 1) -> Envelope:
     )
 
 
-def deliver(log: CaptureLog, offset: int, envelopes: Sequence[Envelope]) -> None:
-    deliveries = [
-        Delivery(TOPIC, 0, offset + n, e.subject, e, LeadCaptured.model_validate(e.data))
+def deliveries(offset: int, envelopes: Sequence[Envelope], partition: int = 0) -> list[Delivery]:
+    return [
+        Delivery(TOPIC, partition, offset + n, e.subject, e, LeadCaptured.model_validate(e.data))
         for n, e in enumerate(envelopes)
     ]
-    log.apply(deliveries, Tracking(f"{TOPIC}:0", offset + len(envelopes) - 1))
+
+
+def deliver(log: CaptureLog, offset: int, envelopes: Sequence[Envelope]) -> None:
+    log.apply(deliveries(offset, envelopes), Tracking(f"{TOPIC}:0", offset + len(envelopes) - 1))
 
 
 def test_a_message_published_again_at_a_later_offset_has_no_second_effect(
@@ -94,3 +98,34 @@ def test_the_next_event_of_an_aggregate_is_applied_after_its_duplicates(
     deliver(log, 2, [captured("lead-1", version=2), captured("lead-2", version=1)])
 
     assert log.count() == 3
+
+
+def test_batches_of_several_partitions_apply_together_with_each_tracking_record(
+    log: CaptureLog,
+) -> None:
+    log.apply_many(
+        [
+            (deliveries(0, [captured("lead-1"), captured("lead-2")]), Tracking(f"{TOPIC}:0", 1)),
+            (deliveries(7, [captured("lead-3")], partition=1), Tracking(f"{TOPIC}:1", 7)),
+        ]
+    )
+
+    assert log.count() == 3
+    assert (log.position(TOPIC, 0), log.position(TOPIC, 1)) == (1, 7)
+
+
+def test_batches_applied_together_change_nothing_when_one_partition_was_applied_already(
+    log: CaptureLog,
+) -> None:
+    deliver(log, 0, [captured("lead-1")])
+
+    with pytest.raises(IntegrityError):
+        log.apply_many(
+            [
+                (deliveries(0, [captured("lead-1")]), Tracking(f"{TOPIC}:0", 0)),
+                (deliveries(0, [captured("lead-2")], partition=1), Tracking(f"{TOPIC}:1", 0)),
+            ]
+        )
+
+    assert log.count() == 1
+    assert log.position(TOPIC, 1) is None

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -78,6 +78,15 @@ class Handler(Protocol):
         """
 
 
+@runtime_checkable
+class ManyPartitionsHandler(Handler, Protocol):
+    """A handler that can apply several partitions' batches in one transaction."""
+
+    def apply_many(self, batches: Sequence[tuple[Sequence[Delivery], Tracking]]) -> None:
+        """Apply every batch and record every tracking, atomically; raise
+        IntegrityError when any tracking record is not newer than the recorded one."""
+
+
 def tracking_name(topic: str, partition: int) -> str:
     return f"{topic}:{partition}"
 
@@ -115,23 +124,52 @@ class BatchApplier:
     async def apply_batches(
         self, batches: Iterable[tuple[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]]
     ) -> None:
-        """Apply partitions' batches in turn, decoding each while the one before is written.
+        """Apply a poll's batches: in one transaction when the handler can take several
+        partitions at once (a projection), else one partition after the other.
 
-        The write runs in a worker thread and spends much of its time in the database
-        driver, which releases the GIL: decoding the next batch meanwhile uses it.
+        A commit costs a database more than most batches' rows: one per poll instead
+        of one per partition was the larger part of a consumer's speed-up.
         """
-        writing: asyncio.Task[None] | None = None
-        try:
-            for tp, records in batches:
-                batch = await self._decode(tp, records)
-                if writing is not None:
-                    await writing
-                    writing = None
-                if batch is not None:
-                    writing = asyncio.ensure_future(self._write(batch))
-        finally:
-            if writing is not None:
-                await writing
+        decoded = []
+        for tp, records in batches:
+            batch = await self._decode(tp, records)
+            if batch is not None:
+                decoded.append(batch)
+        handler = self.handler
+        if (
+            len(decoded) > 1
+            and isinstance(handler, ManyPartitionsHandler)
+            and await self._apply_together(handler, decoded)
+        ):
+            for batch in decoded:
+                self._written(batch)
+            return
+        for batch in decoded:
+            await self._write(batch)
+
+    async def _apply_together(self, handler: ManyPartitionsHandler, batches: list[_Batch]) -> bool:
+        """Apply the batches in one transaction; False when they must go one by one
+        (a partition applied already, or a message the handler refuses)."""
+        together = [
+            (
+                batch.deliveries,
+                Tracking(tracking_name(batch.tp.topic, batch.tp.partition), batch.last_offset),
+            )
+            for batch in batches
+        ]
+        backoff = 0.2
+        while True:
+            try:
+                await asyncio.to_thread(handler.apply_many, together)
+                return True
+            except IntegrityError:
+                return False
+            except Exception as caught:
+                if not is_store_unavailable(caught):
+                    return False
+                log.warning("store unavailable, waiting", exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
 
     async def _decode(
         self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]
@@ -162,8 +200,13 @@ class BatchApplier:
         except _HandlerFailed:
             await self._apply_one_by_one(deliveries, tp, batch.records)
             await self._apply([], tp, batch.last_offset)
-        self._applied[tp] = batch.last_offset
-        metrics.MESSAGES_CONSUMED.labels(self.handler.name, tp.topic).inc(len(deliveries))
+        self._written(batch)
+
+    def _written(self, batch: _Batch) -> None:
+        self._applied[batch.tp] = batch.last_offset
+        metrics.MESSAGES_CONSUMED.labels(self.handler.name, batch.tp.topic).inc(
+            len(batch.deliveries)
+        )
 
     async def _apply_one_by_one(
         self,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Executable
@@ -26,19 +27,32 @@ Processor = Callable[[Any], Any]
 
 @dataclass(frozen=True)
 class _Plan:
-    """A compiled statement, and how to turn a row into the driver's parameters."""
+    """A compiled statement, and how to turn rows into the driver's parameters."""
 
     sql: str
     names: tuple[str, ...]
     positional: bool
     processors: tuple[tuple[int, str, Processor], ...]
 
-    def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        if self.positional:
-            values = [row[name] for name in self.names]
+    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        if not self.positional:
+            return [self._named(row) for row in rows]
+        take = itemgetter(*self.names)
+        if len(self.names) == 1:
+            values = [(take(row),) for row in rows]
+        else:
+            values = [take(row) for row in rows]
+        if not self.processors:
+            return values
+        processed = []
+        for row_values in values:
+            listed = list(row_values)
             for index, _, process in self.processors:
-                values[index] = process(values[index])
-            return tuple(values)
+                listed[index] = process(listed[index])
+            processed.append(tuple(listed))
+        return processed
+
+    def _named(self, row: Mapping[str, Any]) -> dict[str, Any]:
         named = {name: row[name] for name in self.names}
         for _, name, process in self.processors:
             named[name] = process(named[name])
@@ -55,7 +69,7 @@ def execute_many(
     if plan is None:
         connection.execute(statement, list(rows))
         return
-    connection.exec_driver_sql(plan.sql, [plan.parameters(row) for row in rows])  # type: ignore[arg-type]
+    connection.exec_driver_sql(plan.sql, plan.parameters(rows))
 
 
 @lru_cache(maxsize=1024)

@@ -8,17 +8,30 @@ Both apply a whole partition batch in one transaction with its tracking record.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Connection, Executable, Table, bindparam, select
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Executable,
+    String,
+    Table,
+    any_,
+    bindparam,
+    column,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -45,8 +58,18 @@ class Projection:
         return self.store.position(tracking_name(topic, partition))
 
     def apply(self, deliveries: Sequence[Delivery], tracking: Tracking) -> None:
+        self.apply_many([(deliveries, tracking)])
+
+    def apply_many(self, batches: Sequence[tuple[Sequence[Delivery], Tracking]]) -> None:
+        """Apply several partitions' batches in one transaction with all their tracking
+        records: a poll's worth of messages pays for one commit, not one per partition.
+
+        The batches are projected one after the other, as separate transactions
+        would have applied them.
+        """
         touched: set[str] = set()
-        with self.store.tracked(tracking) as connection:
+        deliveries = [delivery for batch, _ in batches for delivery in batch]
+        with self.store.tracked(*(tracking for _, tracking in batches)) as connection:
             deliveries = unapplied(connection, self.store.versions, deliveries)
             self.project_batch(connection, deliveries)
         for delivery in deliveries:
@@ -170,7 +193,8 @@ def upsert_many(
     """
     if not rows:
         return
-    latest = list({tuple(row[name] for name in key): row for row in rows}.values())
+    ident = itemgetter(*key)
+    latest = list({ident(row): row for row in rows}.values())
     columns = tuple(name for name in latest[0] if name not in key)
     execute_many(
         connection, upsert_statement(connection.dialect.name, table, tuple(key), columns), latest
@@ -190,21 +214,22 @@ def unapplied(
     was applied already. Messages without an aggregate version (the ERP's) are left to
     the read models' own keys.
     """
-    streams = {_stream(d) for d in deliveries if d.envelope.aggregateversion is not None}
-    if not streams:
+    streams = [_stream(d) if d.envelope.aggregateversion is not None else None for d in deliveries]
+    names = sorted({stream for stream in streams if stream is not None})
+    if not names:
         return list(deliveries)
-    applied: dict[str, int] = {}
-    names = sorted(streams)
-    query = _versions_of(versions)
-    for start in range(0, len(names), 500):
-        found = connection.execute(query, {"streams": names[start : start + 500]})
-        applied.update((row.stream, row.version) for row in found)
+    dialect = connection.dialect.name
+    found = connection.execute(
+        _versions_of(versions, dialect),
+        {"streams": json.dumps(names) if dialect == "sqlite" else names},
+    )
+    applied: dict[str, int] = {stream: version for stream, version in found}
     fresh: list[Delivery] = []
     reached: dict[str, int] = {}
-    for delivery in deliveries:
-        version = delivery.envelope.aggregateversion
-        if version is not None:
-            stream = _stream(delivery)
+    for delivery, stream in zip(deliveries, streams, strict=True):
+        if stream is not None:
+            version = delivery.envelope.aggregateversion
+            assert version is not None
             latest = reached.get(stream, applied.get(stream))
             if latest is not None and version <= latest:
                 continue  # published again: applied already
@@ -220,9 +245,17 @@ def unapplied(
 
 
 @lru_cache(maxsize=16)
-def _versions_of(versions: Table) -> Executable:
-    """The versions applied of some streams: built once per table, run every batch."""
-    return select(versions).where(versions.c.stream.in_(bindparam("streams", expanding=True)))
+def _versions_of(versions: Table, dialect: str) -> Executable:
+    """The versions applied of some streams, given as one parameter (a JSON array on
+    SQLite, an array on PostgreSQL): one statement whatever their number, where an
+    ``IN`` list was rendered again for every batch."""
+    stream = versions.c.stream
+    if dialect == "postgresql":
+        wanted = stream == any_(bindparam("streams", type_=ARRAY(String)))
+    else:
+        listed = func.json_each(bindparam("streams"))
+        wanted = stream.in_(select(column("value")).select_from(listed).scalar_subquery())
+    return select(stream, versions.c.version).where(wanted)
 
 
 def _stream(delivery: Delivery) -> str:

@@ -112,11 +112,13 @@ class ViewStore:
             return self.position(application_name, connecting)
 
     @contextmanager
-    def tracked(self, tracking: Tracking) -> Iterator[Connection]:
-        """A transaction whose changes commit only with a newer tracking record."""
+    def tracked(self, *trackings: Tracking) -> Iterator[Connection]:
+        """A transaction whose changes commit only with newer tracking records (one per
+        partition the changes come from)."""
         with self.engine.begin() as connection:
             yield connection
-            self._record(connection, tracking)
+            for tracking in trackings:
+                self._record(connection, tracking)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

@@ -136,8 +136,8 @@ class LiveViews(ViewStore):
         return self._current.position(application_name, connection)
 
     @contextmanager
-    def tracked(self, tracking: Tracking) -> Iterator[Connection]:
-        with self.switching, self._current.tracked(tracking) as connection:
+    def tracked(self, *trackings: Tracking) -> Iterator[Connection]:
+        with self.switching, self._current.tracked(*trackings) as connection:
             yield connection
 
     @contextmanager
