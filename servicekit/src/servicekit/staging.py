@@ -19,13 +19,11 @@ keep their order. A read the staging cannot answer goes through
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Insert, Row, Table, and_, select
+from sqlalchemy import Connection, Executable, Row, Table, and_, select
 
-from servicekit.executemany import execute_many
-from servicekit.handlers import upsert_statement
+from servicekit.handlers import insert_rows, upsert_rows
 
 Key = tuple[Any, ...]
 Values = dict[str, Any]
@@ -136,7 +134,6 @@ class Staged:
 
     def flush(self) -> None:
         """Write what is staged: one executemany per table and set of columns."""
-        dialect = self.connection.dialect.name
         for table, rows in self._staged.items():
             known = self._stored.setdefault(table, {})
             for ident, staged in rows.items():
@@ -144,15 +141,12 @@ class Staged:
                 if stored is not None:  # whole rows: an insert must satisfy NOT NULL first
                     rows[ident] = {**stored, **staged}
             key = tuple(column.name for column in table.primary_key.columns)
-            for columns, group in _by_columns(rows.values()).items():
-                statement = upsert_statement(
-                    dialect, table, key, tuple(c for c in columns if c not in key)
-                )
-                execute_many(self.connection, statement, group)
+            for group in _by_columns(rows.values()).values():
+                upsert_rows(self.connection, table, key, group)
             known.update(rows)
         for table, appended in self._appended.items():
             for group in _by_columns(appended).values():
-                execute_many(self.connection, _insert(table), group)
+                insert_rows(self.connection, table, group)
         for under, idents in self._staged_under.items():
             if under in self._stored_under:
                 self._stored_under[under] = sorted(set(self._stored_under[under]) | idents)
@@ -168,11 +162,6 @@ class Staged:
             found = self.connection.execute(select(table).where(condition)).first()
             known[ident] = None if found is None else dict(found._mapping)
         return known[ident]
-
-
-@lru_cache(maxsize=256)
-def _insert(table: Table) -> Insert:
-    return table.insert()
 
 
 def _ident(table: Table, key: Mapping[str, Any]) -> Key:
