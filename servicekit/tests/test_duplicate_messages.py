@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
+from aiokafka import ConsumerRecord, TopicPartition
 from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, select
 
 from contracts import Envelope
 from contracts.leads import LeadCaptured
-from servicekit.consumer import Delivery
+from servicekit.consumer import BatchApplier, Delivery
 from servicekit.handlers import Projection
 from servicekit.settings import ServiceSettings
 from servicekit.views import ViewStore, views_url
@@ -129,3 +130,32 @@ def test_batches_applied_together_change_nothing_when_one_partition_was_applied_
 
     assert log.count() == 1
     assert log.position(TOPIC, 1) is None
+
+
+def record(offset: int, envelope: Envelope, partition: int = 0) -> ConsumerRecord[bytes, bytes]:
+    value = envelope.to_bytes()
+    key = envelope.subject.encode()
+    return ConsumerRecord(
+        TOPIC, partition, offset, 0, 0, key, value, None, len(key), len(value), []
+    )
+
+
+async def test_a_poll_decoded_before_some_of_its_messages_were_applied_applies_the_rest(
+    log: CaptureLog,
+) -> None:
+    # Given a poll decoded while the one before it was being written
+    applier = BatchApplier(log, dead_letters=None)
+    envelopes = [
+        captured(f"lead-{n}").model_copy(update={"aggregateversion": None}) for n in range(6)
+    ]
+    records = [record(n, envelope) for n, envelope in enumerate(envelopes)]
+    partition = TopicPartition(TOPIC, 0)
+    decoded = await applier.decode([(partition, records)])
+
+    # When its first messages were applied meanwhile (a rebalance fetched them again)
+    await applier.apply_batches([(partition, records[:3])])
+    await applier.write(decoded)
+
+    # Then each message had one effect
+    assert log.count() == 6
+    assert log.position(TOPIC, 0) == 5

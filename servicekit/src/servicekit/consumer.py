@@ -18,6 +18,7 @@ them in a worker thread from its asyncio task, one partition batch at a time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 MAX_HANDLER_ATTEMPTS = 3
 COMMIT_INTERVAL_SECONDS = 5.0
+#: records per poll: a commit per poll, so larger polls spread its cost over more messages
+MAX_POLL_RECORDS = 5000
 
 
 @dataclass(frozen=True)
@@ -124,28 +127,57 @@ class BatchApplier:
     async def apply_batches(
         self, batches: Iterable[tuple[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]]
     ) -> None:
-        """Apply a poll's batches: in one transaction when the handler can take several
-        partitions at once (a projection), else one partition after the other.
+        """Decode a poll's batches, then write them (see :meth:`write`)."""
+        await self.write(await self.decode(batches))
 
-        A commit costs a database more than most batches' rows: one per poll instead
-        of one per partition was the larger part of a consumer's speed-up.
+    async def decode(
+        self, batches: Iterable[tuple[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]]
+    ) -> list[_Batch]:
+        """Decode a poll's batches, dead-lettering what breaks its contract.
+
+        Runs while the previous poll is being written (:class:`TrackedConsumer`), so
+        it skips only what was applied before that; :meth:`write` checks again.
         """
         decoded = []
         for tp, records in batches:
             batch = await self._decode(tp, records)
             if batch is not None:
                 decoded.append(batch)
+        return decoded
+
+    async def write(self, decoded: Sequence[_Batch]) -> None:
+        """Write decoded batches: in one transaction when the handler can take several
+        partitions at once (a projection), else one partition after the other.
+
+        A commit costs a database more than most batches' rows: one per poll instead
+        of one per partition was the larger part of a consumer's speed-up.
+        """
+        fresh = [batch for batch in [await self._unwritten(b) for b in decoded] if batch]
         handler = self.handler
         if (
-            len(decoded) > 1
+            len(fresh) > 1
             and isinstance(handler, ManyPartitionsHandler)
-            and await self._apply_together(handler, decoded)
+            and await self._apply_together(handler, fresh)
         ):
-            for batch in decoded:
+            for batch in fresh:
                 self._written(batch)
             return
-        for batch in decoded:
+        for batch in fresh:
             await self._write(batch)
+
+    async def _unwritten(self, batch: _Batch) -> _Batch | None:
+        """The batch without what was applied since it was decoded."""
+        tracked = await self.applied(batch.tp)
+        if tracked is None or batch.records[0].offset > tracked:
+            return batch
+        if batch.last_offset <= tracked:
+            return None
+        return _Batch(
+            batch.tp,
+            [r for r in batch.records if r.offset > tracked],
+            [d for d in batch.deliveries if d.offset > tracked],
+            batch.last_offset,
+        )
 
     async def _apply_together(self, handler: ManyPartitionsHandler, batches: list[_Batch]) -> bool:
         """Apply the batches in one transaction; False when they must go one by one
@@ -333,12 +365,14 @@ class TrackedConsumer:
         self._applying = asyncio.Lock()
         self.assigned: set[TopicPartition] = set()
         self.lag: dict[TopicPartition, int] = {}
+        self._writing: asyncio.Future[dict[TopicPartition, int]] | None = None
 
     @property
     def caught_up(self) -> bool:
         """Every assigned partition was fetched and nothing is left to apply."""
         return (
             self.running
+            and self._writing is None
             and bool(self.assigned)
             and self.assigned <= set(self.lag)
             and all(self.lag[tp] == 0 for tp in self.assigned)
@@ -365,20 +399,41 @@ class TrackedConsumer:
                 await consumer.stop()
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        """Fetch and decode the next poll while the previous one is being written: the
+        write spends its time in the database (its driver releases the GIL, and a
+        server is another process), decoding in Python."""
         uncommitted: dict[TopicPartition, int] = {}
         committed_at = time.monotonic()
-        while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=1000)
-            async with self._applying:
-                owned = consumer.assignment()
-                batches = {tp: records for tp, records in batches.items() if tp in owned}
-                await self.applier.apply_batches(batches.items())
-            uncommitted.update((tp, records[-1].offset + 1) for tp, records in batches.items())
-            if uncommitted and time.monotonic() - committed_at >= COMMIT_INTERVAL_SECONDS:
-                await self._commit(consumer, uncommitted)
-                uncommitted = {}
-                committed_at = time.monotonic()
-            await self._measure_lag(consumer)
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=MAX_POLL_RECORDS)
+                decoded = await self.applier.decode(batches.items())
+                if self._writing is not None:
+                    uncommitted.update(await self._writing)
+                    self._writing = None
+                if decoded:
+                    self._writing = asyncio.ensure_future(self._write(consumer, decoded))
+                    await asyncio.sleep(0)  # let the write begin: a buffered poll never waits
+                if uncommitted and time.monotonic() - committed_at >= COMMIT_INTERVAL_SECONDS:
+                    await self._commit(consumer, uncommitted)
+                    uncommitted = {}
+                    committed_at = time.monotonic()
+                await self._measure_lag(consumer)
+        finally:
+            if self._writing is not None:
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await self._writing  # a write begun finishes before the consumer stops
+                self._writing = None
+
+    async def _write(
+        self, consumer: AIOKafkaConsumer, decoded: list[_Batch]
+    ) -> dict[TopicPartition, int]:
+        """Write the batches of partitions still owned; return the offsets to commit."""
+        async with self._applying:
+            owned = consumer.assignment()
+            mine = [batch for batch in decoded if batch.tp in owned]
+            await self.applier.write(mine)
+        return {batch.tp: batch.last_offset + 1 for batch in mine}
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         """Kafka's committed offsets only show the group's progress to operators' tools:
