@@ -38,9 +38,11 @@ from uuid import uuid4
 
 import aiohttp
 from aiokafka import TopicPartition
+from sqlalchemy import select
 
 from analytics.views import metadata as analytics_metadata
 from analytics.views.customer360 import Customer360
+from analytics.views.profiles import profiles
 from bench.infra import Infrastructure
 from bench.latency import bearer, client, percentile
 from bench.params import Params, StoreKind
@@ -224,6 +226,7 @@ def _measure(
         started = time.perf_counter()
         applied = asyncio.run(watching.around(replay(projection, bootstrap, progress=False)))
         seconds = time.perf_counter() - started
+        _check_every_customer_is_there(store, log)
     finally:
         store.close()
     if applied != consumed:
@@ -248,6 +251,15 @@ def _measure(
         at_least(figure / ceiling, AIM_SHARE),
         details,
     )
+
+
+def _check_every_customer_is_there(store: ViewStore, log: Log) -> None:
+    """A fast rebuild that lost customers would be no figure at all."""
+    with store.reading() as connection:
+        known = set(connection.scalars(select(profiles.c.customer_id)))
+    missing = set(log.customer_ids) - known
+    if missing:
+        raise RuntimeError(f"the rebuilt views lack {len(missing)} of the generated customers")
 
 
 class _Watch:

@@ -131,6 +131,31 @@ def test_the_purchase_summary_counts_what_was_kept_after_returns(view: Customer3
     assert purchases["favourite_categories"] == ["toys", "garden"]
 
 
+def test_a_poll_of_several_partitions_applies_each_partition_from_its_own_position(
+    view: Customer360,
+) -> None:
+    # Given the customers' partition applied up to offset 5
+    feed = Feed(view)
+    feed(*(registered(f"c-{n}") for n in range(6)))
+
+    # When one poll brings its next message and the first of the orders' partition
+    def delivery(event: IntegrationEvent, offset: int) -> Delivery:
+        topic = topic_of(type(event)).name
+        envelope = Envelope.wrap(event, source="/test", subject="s")
+        return Delivery(topic, 0, offset, "s", envelope, event)
+
+    view.apply_many(
+        [
+            ([delivery(registered("c-6"), 6)], Tracking("crm.customers.v1:0", 6)),
+            ([delivery(order("o-1", "c-1"), 0)], Tracking("erp.orders.v1:0", 0)),
+        ]
+    )
+
+    # Then both are applied, though the order's offset is below the customers' position
+    assert view.view("c-6") is not None
+    assert view.view("c-1")["purchases"]["orders"] == 1  # type: ignore[index]
+
+
 def test_an_order_of_an_unknown_erp_customer_waits_until_the_customer_appears(
     view: Customer360,
 ) -> None:

@@ -76,11 +76,15 @@ class Customer360(Projection):
         Skips what this store applied already: after a switch to a version built
         beside it, the consumer's batch may overlap what the new version has applied.
         """
-        if deliveries:
-            first = deliveries[0]
-            applied = self.store.position(tracking_name(first.topic, first.partition), connection)
-            if applied is not None:
-                deliveries = [d for d in deliveries if d.offset > applied]
+        applied = {
+            (topic, partition): self.store.position(tracking_name(topic, partition), connection)
+            for topic, partition in {(d.topic, d.partition) for d in deliveries}
+        }
+        deliveries = [
+            d
+            for d in deliveries
+            if (position := applied[d.topic, d.partition]) is None or d.offset > position
+        ]
         batch = _Batch.reading_ahead(connection, deliveries)
         for delivery in deliveries:
             with delivery.caused():
