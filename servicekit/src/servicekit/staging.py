@@ -19,6 +19,7 @@ keep their order. A read the staging cannot answer goes through
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Row, Table, and_, select
@@ -95,8 +96,11 @@ class Staged:
         """Every row whose key starts with ``leading`` (an order's lines), in key order,
         as this batch leaves them so far."""
         self.prefetch_under(table, [leading])
-        idents = set(self._stored_under[(table, leading)])
-        idents.update(self._staged_under.get((table, leading), ()))
+        stored = set(self._stored_under[(table, leading)])
+        idents = stored | self._staged_under.get((table, leading), set())
+        known = self._stored.setdefault(table, {})
+        for ident in idents - stored:  # every stored row under ``leading`` was read
+            known.setdefault(ident, None)
         found = [self.row(table, dict(zip(_key_names(table), i, strict=True))) for i in idents]
         return sorted((dict(r) for r in found if r is not None), key=lambda r: _ident(table, r))
 
@@ -165,10 +169,15 @@ class Staged:
 
 
 def _ident(table: Table, key: Mapping[str, Any]) -> Key:
-    return tuple(key[column.name] for column in table.primary_key.columns)
+    names = _key_names(table)
+    if len(names) == 1:
+        return (key[names[0]],)
+    return tuple(key[name] for name in names)
 
 
+@lru_cache(maxsize=256)
 def _key_names(table: Table) -> tuple[str, ...]:
+    """Looked up for every staged change: SQLAlchemy's column collections are slow to walk."""
     return tuple(column.name for column in table.primary_key.columns)
 
 

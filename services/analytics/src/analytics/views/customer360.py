@@ -562,16 +562,20 @@ class _Batch:
                 named.append(ERP_CUSTOMER + number)
             if isinstance(delivery.event, ERP_ABOUT_CUSTOMERS) and delivery.event.customer_id:
                 customers.append(MERGED + delivery.event.customer_id)
+            elif isinstance(delivery.event, CustomerRegistered | CustomerProfileChanged):
+                customers.append(MERGED + delivery.event.customer_id)  # its ERP number's
         staged = Staged(connection)
         staged.prefetch(orders, followed_up)
         staged.prefetch_under(order_lines, returned)
         looked_up = set(named + customers)
-        batch = cls(
-            staged,
-            references.resolve_many(connection, looked_up),
-            references.parked_among(connection, named + placed),
-        )
-        batch.looked_up = looked_up
+        aliases = references.resolve_many(connection, looked_up)
+        # the customers the ERP numbers name may have been merged since
+        survivors = {
+            MERGED + target for reference, target in aliases.items() if reference in named
+        } - looked_up
+        aliases.update(references.resolve_many(connection, survivors))
+        batch = cls(staged, aliases, references.parked_among(connection, named + placed))
+        batch.looked_up = looked_up | survivors
         return batch
 
     def resolve(self, reference: str) -> str | None:
