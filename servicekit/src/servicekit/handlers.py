@@ -242,7 +242,9 @@ def _insert_by_arrays(
         statement = upsert_statement("postgresql", table, key, columns) if key else table.insert()
         execute_many(connection, statement, rows)
         return
-    names = (*key, *columns)
+    # plain strings: column names are SQLAlchemy's quoted_name, a str subclass that
+    # pydantic-core serialises by asking its attributes (~3 µs a key)
+    names = tuple(str(name) for name in (*key, *columns))
     document = to_json([{name: row[name] for name in names} for row in rows])
     connection.exec_driver_sql(sql, {"rows": document.decode()})
 

@@ -35,18 +35,28 @@ async def replay(projection: Projection, bootstrap_servers: str, progress: bool 
         with tqdm(
             total=total, unit="msg", desc=f"rebuild {projection.name}", disable=not progress
         ) as bar:
-            while remaining:
-                batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)
-                wanted = {
-                    tp: [record for record in records if record.offset < ends[tp]]
-                    for tp, records in batches.items()
-                }
-                await applier.apply_batches(wanted.items())
-                for tp, records in wanted.items():
-                    done += len(records)
-                    bar.update(len(records))
-                    if records and records[-1].offset + 1 >= ends[tp]:
-                        remaining.discard(tp)
+            writing: asyncio.Future[None] | None = None
+            try:
+                while remaining:
+                    batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)
+                    wanted = {
+                        tp: [record for record in records if record.offset < ends[tp]]
+                        for tp, records in batches.items()
+                    }
+                    # decoded while the previous poll is written, as the tracked consumer does
+                    decoded = await applier.decode(wanted.items())
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.ensure_future(applier.write(decoded))
+                    await asyncio.sleep(0)
+                    for tp, records in wanted.items():
+                        done += len(records)
+                        bar.update(len(records))
+                        if records and records[-1].offset + 1 >= ends[tp]:
+                            remaining.discard(tp)
+            finally:
+                if writing is not None:
+                    await writing
         return done
     finally:
         await consumer.stop()
