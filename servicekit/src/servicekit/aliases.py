@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import (
     BigInteger,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Select,
     String,
     Table,
     bindparam,
@@ -34,6 +36,7 @@ from sqlalchemy import (
 from contracts import decode
 from servicekit.consumer import Delivery
 from servicekit.handlers import upsert
+from servicekit.keysets import among, keys, rows_among
 
 
 @dataclass(frozen=True)
@@ -83,13 +86,8 @@ class AliasBook:
 
     def resolve_many(self, connection: Connection, references: Iterable[str]) -> dict[str, str]:
         """The targets of those of these references that are known, in a few queries."""
-        wanted = sorted(set(references))
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            query = select(self.aliases).where(self.aliases.c.reference.in_(chunk))
-            found.update((row.reference, row.target_id) for row in connection.execute(query))
-        return found
+        found = rows_among(connection, self.aliases, "reference", set(references))
+        return {row.reference: row.target_id for row in found}
 
     def link(
         self, connection: Connection, reference: str, target_id: str, release: bool = True
@@ -103,18 +101,11 @@ class AliasBook:
     def parked_among(self, connection: Connection, references: Iterable[str]) -> set[str]:
         """Which of these references have messages parked under them, in a few queries:
         a batch asks once instead of once per message."""
-        wanted = sorted(set(references))
-        found: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            found.update(
-                connection.scalars(
-                    select(self.parked.c.reference)
-                    .where(self.parked.c.reference.in_(chunk))
-                    .distinct()
-                )
-            )
-        return found
+        wanted = set(references)
+        if not wanted:
+            return set()
+        dialect = connection.dialect.name
+        return set(connection.scalars(_parked_among(dialect, self.parked), keys(dialect, wanted)))
 
     def release(self, connection: Connection, reference: str) -> list[Delivery]:
         """The messages parked under ``reference``, in arrival order, now unparked.
@@ -182,3 +173,9 @@ class AliasBook:
             Parked(r.reference, r.topic, r.offset, r.event_type, r.subject, r.parked_at)
             for r in rows
         ]
+
+
+@lru_cache(maxsize=16)
+def _parked_among(dialect: str, parked: Table) -> Select[tuple[str]]:
+    reference = parked.c.reference
+    return select(reference).where(among(dialect, reference)).distinct()

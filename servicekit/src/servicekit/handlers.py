@@ -8,7 +8,6 @@ Both apply a whole partition batch in one transaction with its tracking record.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import defaultdict
@@ -28,7 +27,6 @@ from sqlalchemy import (
     Executable,
     String,
     Table,
-    any_,
     bindparam,
     cast,
     column,
@@ -36,7 +34,6 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -44,6 +41,7 @@ from sqlalchemy.engine import Dialect
 from servicekit.consumer import Delivery, tracking_name
 from servicekit.eventstore import CausedEvents, ServiceApplication
 from servicekit.executemany import execute_many
+from servicekit.keysets import rows_among
 from servicekit.views import ViewStore
 
 T = TypeVar("T")
@@ -296,12 +294,8 @@ def unapplied(
     names = sorted({stream for stream in streams if stream is not None})
     if not names:
         return list(deliveries)
-    dialect = connection.dialect.name
-    found = connection.execute(
-        _versions_of(versions, dialect),
-        {"streams": json.dumps(names) if dialect == "sqlite" else names},
-    )
-    applied: dict[str, int] = {stream: version for stream, version in found}
+    found = rows_among(connection, versions, "stream", names)
+    applied: dict[str, int] = {row.stream: row.version for row in found}
     fresh: list[Delivery] = []
     reached: dict[str, int] = {}
     for delivery, stream in zip(deliveries, streams, strict=True):
@@ -320,20 +314,6 @@ def unapplied(
         [{"stream": stream, "version": version} for stream, version in reached.items()],
     )
     return fresh
-
-
-@lru_cache(maxsize=16)
-def _versions_of(versions: Table, dialect: str) -> Executable:
-    """The versions applied of some streams, given as one parameter (a JSON array on
-    SQLite, an array on PostgreSQL): one statement whatever their number, where an
-    ``IN`` list was rendered again for every batch."""
-    stream = versions.c.stream
-    if dialect == "postgresql":
-        wanted = stream == any_(bindparam("streams", type_=ARRAY(String)))
-    else:
-        listed = func.json_each(bindparam("streams"))
-        wanted = stream.in_(select(column("value")).select_from(listed).scalar_subquery())
-    return select(stream, versions.c.version).where(wanted)
 
 
 def _stream(delivery: Delivery) -> str:

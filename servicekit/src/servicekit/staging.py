@@ -25,12 +25,10 @@ from typing import Any
 from sqlalchemy import Connection, Executable, Row, Table, and_, select
 
 from servicekit.handlers import insert_rows, upsert_rows
+from servicekit.keysets import rows_among
 
 Key = tuple[Any, ...]
 Values = dict[str, Any]
-
-#: keys per ``IN (...)`` query when reading many rows at once
-PREFETCH_CHUNK = 500
 
 
 class Staged:
@@ -84,13 +82,11 @@ class Staged:
         """Read the stored rows of a one-column key in a few queries instead of one each."""
         (column,) = table.primary_key.columns
         known = self._stored.setdefault(table, {})
-        wanted = list({(value,) for value in keys} - known.keys())
-        for start in range(0, len(wanted), PREFETCH_CHUNK):
-            chunk = [ident[0] for ident in wanted[start : start + PREFETCH_CHUNK]]
-            for found in self.connection.execute(select(table).where(column.in_(chunk))):
-                known[(found._mapping[column.name],)] = dict(found._mapping)
-            for value in chunk:
-                known.setdefault((value,), None)
+        wanted = [ident[0] for ident in {(value,) for value in keys} - known.keys()]
+        for found in rows_among(self.connection, table, column.name, wanted):
+            known[(found._mapping[column.name],)] = dict(found._mapping)
+        for value in wanted:
+            known.setdefault((value,), None)
 
     def rows_under(self, table: Table, leading: Any) -> list[Values]:
         """Every row whose key starts with ``leading`` (an order's lines), in key order,
@@ -109,15 +105,13 @@ class Staged:
         known = self._stored.setdefault(table, {})
         column = table.primary_key.columns[0]
         wanted = [v for v in set(leading) if (table, v) not in self._stored_under]
-        for start in range(0, len(wanted), PREFETCH_CHUNK):
-            chunk = wanted[start : start + PREFETCH_CHUNK]
-            for value in chunk:
-                self._stored_under[(table, value)] = []
-            for found in self.connection.execute(select(table).where(column.in_(chunk))):
-                row = dict(found._mapping)
-                ident = _ident(table, row)
-                known.setdefault(ident, row)
-                self._stored_under[(table, ident[0])].append(ident)
+        for value in wanted:
+            self._stored_under[(table, value)] = []
+        for found in rows_among(self.connection, table, column.name, wanted):
+            row = dict(found._mapping)
+            ident = _ident(table, row)
+            known.setdefault(ident, row)
+            self._stored_under[(table, ident[0])].append(ident)
 
     def select(
         self, query: Executable, parameters: Mapping[str, Any] | None = None
