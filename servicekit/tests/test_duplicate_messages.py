@@ -159,3 +159,21 @@ async def test_a_poll_decoded_before_some_of_its_messages_were_applied_applies_t
     # Then each message had one effect
     assert log.count() == 6
     assert log.position(TOPIC, 0) == 5
+
+
+async def test_a_poison_message_fetched_twice_is_dead_lettered_once(log: CaptureLog) -> None:
+    # Given a poll with a poison message, decoded twice (fetched again after a rebalance)
+    applier = BatchApplier(log, dead_letters=None)
+    poison = ConsumerRecord(TOPIC, 0, 1, 0, 0, b"k", b"not json", None, 1, 8, [])
+    records = [record(0, captured("lead-0")), poison, record(2, captured("lead-2"))]
+    partition = TopicPartition(TOPIC, 0)
+    first = await applier.decode([(partition, records)])
+    again = await applier.decode([(partition, records)])
+
+    # When both are written
+    await applier.write(first)
+    await applier.write(again)
+
+    # Then the poison went to the dead-letter topic once, and the rest was applied once
+    assert applier.dead_lettered == 1
+    assert log.count() == 2

@@ -133,7 +133,7 @@ class BatchApplier:
     async def decode(
         self, batches: Iterable[tuple[TopicPartition, Sequence[ConsumerRecord[bytes, bytes]]]]
     ) -> list[_Batch]:
-        """Decode a poll's batches, dead-lettering what breaks its contract.
+        """Decode a poll's batches; what breaks its contract is dead-lettered by :meth:`write`.
 
         Runs while the previous poll is being written (:class:`TrackedConsumer`), so
         it skips only what was applied before that; :meth:`write` checks again.
@@ -153,6 +153,9 @@ class BatchApplier:
         of one per partition was the larger part of a consumer's speed-up.
         """
         fresh = [batch for batch in [await self._unwritten(b) for b in decoded] if batch]
+        for batch in fresh:
+            for record, reason in batch.violations:
+                await self._dead_letter(record, reason)
         handler = self.handler
         if (
             len(fresh) > 1
@@ -177,6 +180,7 @@ class BatchApplier:
             [r for r in batch.records if r.offset > tracked],
             [d for d in batch.deliveries if d.offset > tracked],
             batch.last_offset,
+            [(r, reason) for r, reason in batch.violations if r.offset > tracked],
         )
 
     async def _apply_together(self, handler: ManyPartitionsHandler, batches: list[_Batch]) -> bool:
@@ -213,17 +217,18 @@ class BatchApplier:
         if not fresh:
             return None
         deliveries: list[Delivery] = []
+        violations: list[tuple[ConsumerRecord[bytes, bytes], str]] = []
         for record in fresh:
             try:
                 envelope, event = decode(record.topic, record.value)
             except ContractViolation as violation:
-                await self._dead_letter(record, f"contract violation: {violation}")
+                violations.append((record, f"contract violation: {violation}"))
                 continue
             key = record.key.decode(errors="replace") if record.key else None
             deliveries.append(
                 Delivery(record.topic, record.partition, record.offset, key, envelope, event)
             )
-        return _Batch(tp, fresh, deliveries, records[-1].offset)
+        return _Batch(tp, fresh, deliveries, records[-1].offset, violations)
 
     async def _write(self, batch: _Batch) -> None:
         tp, deliveries = batch.tp, batch.deliveries
@@ -320,6 +325,9 @@ class _Batch:
     records: Sequence[ConsumerRecord[bytes, bytes]]
     deliveries: Sequence[Delivery]
     last_offset: int
+    #: records that break their contract: dead-lettered when the batch is written, so a
+    #: poll decoded twice (fetched again after a rebalance) dead-letters them once
+    violations: Sequence[tuple[ConsumerRecord[bytes, bytes], str]] = ()
 
 
 class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
