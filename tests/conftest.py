@@ -16,7 +16,10 @@ from devstack.ports import free_port
     params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
 )
 def platform(request, kafka_bootstrap_servers, tmp_path_factory) -> Iterator[Platform]:
-    extra_env: dict[str, str] = {}
+    # its own consumer groups: a platform stopped before it may not have left its groups yet
+    extra_env: dict[str, str] = {
+        "CRM_CONSUMER_GROUP_PREFIX": f"crm-{request.param}-{uuid4().hex[:8]}"
+    }
     if request.param == "postgres":
         new_database = request.getfixturevalue("postgres_dsn_factory")
         for name in SERVICES:

@@ -195,11 +195,12 @@ def test_a_malformed_erp_message_is_dead_lettered_and_the_next_one_is_applied(
 
     dead = asyncio.run(send_both())
 
+    groups = platform.extra_env.get("CRM_CONSUMER_GROUP_PREFIX", "crm")
     assert {h["dlq.consumer"] for h in dead} == {
-        "crm-acquisition-inbox",
-        "crm-loyalty-inbox",
-        "crm-support-views",
-        "crm-analytics-views",
+        f"{groups}-acquisition-inbox",
+        f"{groups}-loyalty-inbox",
+        f"{groups}-support-views",
+        f"{groups}-analytics-views",
     }
     assert all(h["dlq.reason"].startswith("contract violation: invalid envelope") for h in dead)
     view = eventually(

@@ -59,6 +59,12 @@ class ServiceSettings(BaseSettings):
         description="Comma-separated keys still accepted while tokens signed with them expire",
         validation_alias=AliasChoices("CRM_JWT_PREVIOUS_SIGNING_KEYS", "jwt_previous_signing_keys"),
     )
+    consumer_group_prefix: str = Field(
+        default="crm",
+        description="Consumer groups are <prefix>-<service>-<handler>: platforms sharing a "
+        "cluster (test runs, staging beside production) each need their own",
+        validation_alias=AliasChoices("CRM_CONSUMER_GROUP_PREFIX", "consumer_group_prefix"),
+    )
     relay_enabled: bool = True
     consumers_enabled: bool = True
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
@@ -90,4 +96,4 @@ class ServiceSettings(BaseSettings):
 
     @property
     def consumer_group(self) -> str:
-        return f"crm-{self.service_name}"
+        return f"{self.consumer_group_prefix}-{self.service_name}"
