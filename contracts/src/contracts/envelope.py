@@ -81,7 +81,7 @@ class Envelope(BaseModel):
         record. The attributes come from the store, and the event was validated when
         made, so nothing here needs validating again.
         """
-        message = {
+        message: dict[str, Any] = {
             "specversion": "1.0",
             "id": id,
             "source": source,
@@ -90,10 +90,14 @@ class Envelope(BaseModel):
             "subject": subject,
             "datacontenttype": "application/json",
             "schemaversion": event.schema_version,
-            "aggregateversion": aggregateversion,
-            "correlationid": correlationid,
-            "causationid": causationid,
-            "actor": actor,
         }
-        present = {name: value for name, value in message.items() if value is not None}
-        return to_json({**present, "data": event})
+        if aggregateversion is not None:
+            message["aggregateversion"] = aggregateversion
+        if correlationid is not None:
+            message["correlationid"] = correlationid
+        if causationid is not None:
+            message["causationid"] = causationid
+        if actor is not None:
+            message["actor"] = actor
+        message["data"] = event
+        return to_json(message)

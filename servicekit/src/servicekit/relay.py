@@ -16,8 +16,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from hashlib import sha1
+from typing import NamedTuple
 from uuid import NAMESPACE_URL, UUID
 
 from aiokafka import AIOKafkaProducer
@@ -28,6 +28,7 @@ from contracts import Envelope, IntegrationEvent, Topic, topic_of
 from servicekit import metrics
 from servicekit.eventstore import ServiceApplication
 from servicekit.leadership import Lease, SoleReplica
+from servicekit.partitions import PartitionsByKey
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ Batch = tuple[int | None, int, list["Outgoing"]]  # last notification id, events
 Translator = Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]
 
 
-@dataclass(frozen=True)
-class Outgoing:
+class Outgoing(NamedTuple):
+    """A message to produce (a tuple: one is built for every event relayed)."""
+
     notification_id: int
     topic: str
     key: bytes
@@ -66,6 +68,7 @@ class Relay:
         self._wake = asyncio.Event()
         self._position: int | None = None
         self._topics: dict[type[IntegrationEvent], Topic] = {}
+        self._partitions = PartitionsByKey()
         self._prefetch: tuple[int, asyncio.Future[Batch]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.healthy = False
@@ -134,8 +137,19 @@ class Relay:
             last_id, read, outgoing = await self._batch_after(self._position)
             if last_id is None:
                 return 0
+            partitions = {
+                topic: list(await self.producer.partitions_for(topic))
+                for topic in {message.topic for message in outgoing}
+            }
             deliveries = [
-                await self.producer.send(message.topic, message.value, key=message.key)
+                await self.producer.send(
+                    message.topic,
+                    message.value,
+                    key=message.key,
+                    partition=self._partitions.of(
+                        message.topic, message.key, partitions[message.topic]
+                    ),
+                )
                 for message in outgoing
             ]
             if read == self.batch_size:  # more is waiting: read it while the broker acks
