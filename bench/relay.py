@@ -4,7 +4,10 @@ N events (aggregates of a few events each) are stored on a fresh store first;
 then a :class:`~servicekit.relay.Relay` publishes batch after batch until its
 lag is 0. The ceiling is plain aiokafka producing the very same messages (the
 relay's own mapping of the same notifications, computed beforehand) with the
-same producer settings: send all, then gather the delivery futures.
+same producer settings: send all, then gather the delivery futures. The ceiling
+lets aiokafka's partitioner hash every key, as plain aiokafka does; the relay
+sends with the partition it remembers for each key (:mod:`servicekit.partitions`),
+the same partitions, hashed once per aggregate.
 """
 
 from __future__ import annotations
