@@ -18,7 +18,8 @@ from sqlalchemy import Column, Connection, DateTime, MetaData, String, Table, fu
 from contracts import Envelope, IntegrationEvent
 from contracts.leads import LeadCaptured
 from servicekit.consumer import Delivery
-from servicekit.handlers import Projection, upsert_many
+from servicekit.handlers import Projection
+from servicekit.upserts import upsert_many
 from servicekit.views import ViewStore
 
 LEADS_TOPIC = "crm.leads.v1"

@@ -23,8 +23,8 @@ from sqlalchemy import (
 )
 
 from servicekit.executemany import execute_many
-from servicekit.handlers import upsert_statement
 from servicekit.settings import ServiceSettings
+from servicekit.upserts import upsert_statement
 from servicekit.views import ViewStore, views_url
 
 metadata = MetaData()

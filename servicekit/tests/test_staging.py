@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Numeric, String, Table, select
 
-from servicekit.handlers import upsert
 from servicekit.staging import Staged
+from servicekit.upserts import upsert
 from servicekit.views import ViewStore
 
 metadata = MetaData()

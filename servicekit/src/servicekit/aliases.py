@@ -35,8 +35,8 @@ from sqlalchemy import (
 
 from contracts import decode
 from servicekit.consumer import Delivery
-from servicekit.handlers import upsert
 from servicekit.keysets import among, keys, rows_among
+from servicekit.upserts import upsert
 
 
 @dataclass(frozen=True)

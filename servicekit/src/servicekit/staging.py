@@ -24,8 +24,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Executable, Row, Table, and_, select
 
-from servicekit.handlers import insert_rows, upsert_rows
 from servicekit.keysets import rows_among
+from servicekit.upserts import insert_rows, upsert_rows
 
 Key = tuple[Any, ...]
 Values = dict[str, Any]

@@ -35,8 +35,8 @@ from sqlalchemy import (
 
 from servicekit import periodic
 from servicekit.consumer import TrackedConsumer
-from servicekit.handlers import upsert
 from servicekit.settings import ServiceSettings
+from servicekit.upserts import upsert
 from servicekit.views import ViewStore, views_url
 
 log = logging.getLogger(__name__)

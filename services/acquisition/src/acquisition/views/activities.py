@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Column, Connection, DateTime, String, Table, sel
 
 from acquisition.views import metadata
 from contracts.activities import ActivityCompleted, ActivityScheduled
-from servicekit.handlers import upsert
+from servicekit.upserts import upsert
 
 activities = Table(
     "activities",

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from acquisition.views import metadata
 from acquisition.views.leads import leads
 from contracts.campaigns import CampaignCostRecorded, CampaignLaunched
-from servicekit.handlers import upsert
+from servicekit.upserts import upsert
 
 campaigns = Table(
     "campaigns",

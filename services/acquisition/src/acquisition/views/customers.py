@@ -9,7 +9,7 @@ from sqlalchemy import Column, Connection, String, Table, or_, select, update
 from acquisition.domain.contact import email_key
 from acquisition.views import metadata
 from contracts.customers import CustomerMerged, CustomerProfileChanged, CustomerRegistered
-from servicekit.handlers import upsert
+from servicekit.upserts import upsert
 
 customers = Table(
     "customers",

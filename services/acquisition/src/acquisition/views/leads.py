@@ -33,7 +33,7 @@ from contracts.leads import (
     LeadQualified,
     LeadScored,
 )
-from servicekit.handlers import upsert
+from servicekit.upserts import upsert
 
 leads = Table(
     "leads",

@@ -34,7 +34,7 @@ from contracts.opportunities import (
     OpportunityStageChanged,
     OpportunityWon,
 )
-from servicekit.handlers import upsert
+from servicekit.upserts import upsert
 
 deals = Table(
     "deals",

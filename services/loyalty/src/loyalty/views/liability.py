@@ -22,7 +22,8 @@ from contracts.ledger import (
 from contracts.loyalty import LoyaltyAccountOpened, TierChanged
 from loyalty.views import metadata
 from servicekit.consumer import Delivery
-from servicekit.handlers import Projection, upsert
+from servicekit.handlers import Projection
+from servicekit.upserts import upsert
 
 accounts = Table(
     "account_liability",

@@ -32,7 +32,7 @@ from contracts.cases import (
     CaseStatusChanged,
     SatisfactionRecorded,
 )
-from servicekit.handlers import upsert
+from servicekit.upserts import upsert
 from support.views import metadata
 
 cases = Table(

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, String, Table, select
 
 from contracts.customers import CustomerErased, CustomerProfileChanged, CustomerRegistered
-from servicekit.handlers import upsert
+from servicekit.upserts import upsert
 from support.views import metadata
 
 ERASED_NAME = "(erased)"

@@ -19,7 +19,7 @@ from sqlalchemy import (
 
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
 from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
-from servicekit.handlers import upsert
+from servicekit.upserts import upsert
 from support.views import metadata
 
 orders = Table(
