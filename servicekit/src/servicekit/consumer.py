@@ -1,7 +1,9 @@
 """Consumer-group runner whose effects are exactly-once through tracking records.
 
 A *handler* applies a batch of messages of one partition and records the
-batch's last (topic, partition, offset) in the same transaction as the effect.
+batch's last (topic, partition, offset) in the same transaction as the effect; a
+handler that can (a projection) applies all the partitions of a poll in one
+transaction, with a tracking record per partition.
 The tracking record, not Kafka's committed offset, is the truth: on every
 partition assignment the runner seeks to the tracked position + 1, and a
 redelivered message (already tracked) is skipped or refused by the store.
@@ -12,7 +14,8 @@ the reason in its headers; the partition moves on. An unavailable store is
 waited out (the message is never dead-lettered for our own outage).
 
 Handlers are synchronous (eventsourcing and SQLAlchemy are): the runner calls
-them in a worker thread from its asyncio task, one partition batch at a time.
+them in a worker thread from its asyncio task, one poll at a time, and decodes the
+next poll meanwhile.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 - :class:`Projection` keeps read models in a :class:`ViewStore`;
 - :class:`Inbox` turns messages into commands on the service's aggregates.
 
-Both apply a whole partition batch in one transaction with its tracking record.
+Both apply a whole partition batch in one transaction with its tracking record;
+a projection also applies several partitions' batches together (one commit a poll).
 """
 
 from __future__ import annotations
