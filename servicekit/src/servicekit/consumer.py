@@ -21,7 +21,6 @@ next poll meanwhile.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -432,8 +431,12 @@ class TrackedConsumer:
                 await self._measure_lag(consumer)
         finally:
             if self._writing is not None:
-                with contextlib.suppress(Exception, asyncio.CancelledError):
+                try:
                     await self._writing  # a write begun finishes before the consumer stops
+                except asyncio.CancelledError:
+                    pass
+                except Exception:
+                    log.exception("write failed while the consumer stopped")
                 self._writing = None
 
     async def _write(
