@@ -1,4 +1,5 @@
-"""Rows written by execute_many read back exactly as SQLAlchemy's own executemany writes them."""
+"""Rows written in bulk (execute_many, and the upserts built on it) read back exactly as
+SQLAlchemy's own statements write them, on both stores."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from sqlalchemy import (
 
 from servicekit.executemany import execute_many
 from servicekit.settings import ServiceSettings
-from servicekit.upserts import upsert_statement
+from servicekit.upserts import insert_rows, upsert, upsert_rows, upsert_statement
 from servicekit.views import ViewStore, views_url
 
 metadata = MetaData()
@@ -47,6 +48,19 @@ def purchases_table(name: str) -> Table:
 
 purchases = purchases_table("purchases")
 written_by_sqlalchemy = purchases_table("written_by_sqlalchemy")
+journal = Table(
+    "journal",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("text", String(40), nullable=False),
+)
+flagged = Table(
+    "flagged",
+    metadata,
+    Column("item_id", String(20), primary_key=True),
+    Column("label", String(40), nullable=False),
+    Column("flag", Boolean, nullable=False, default=False),  # computed by SQLAlchemy
+)
 
 
 @pytest.fixture
@@ -64,7 +78,7 @@ def purchase(n: int, **changes: Any) -> dict[str, Any]:
         "total": Decimal(f"{n}99.95"),
         "quantity": n,
         "gift": n % 2 == 0,
-        "categories": {"favourite": ["garden", "tools"][: n % 3]},
+        "categories": {"favourite": ["garden", "tools"][: n % 3], "note": "naïve ☕"},
         "note": None if n % 2 else f"note {n}",
     }
     return row | changes
@@ -86,7 +100,7 @@ def test_inserted_rows_read_back_as_sqlalchemy_writes_them(store: ViewStore) -> 
     assert written == contents(store, written_by_sqlalchemy)
     assert written[0][1].replace(tzinfo=UTC) == datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
     assert written[2][3] == Decimal("399.95")
-    assert written[3][6] == {"favourite": ["garden"]}
+    assert written[3][6] == {"favourite": ["garden"], "note": "naïve ☕"}
 
 
 def test_an_upsert_changes_the_rows_it_names_and_inserts_the_new_ones(store: ViewStore) -> None:
@@ -125,3 +139,40 @@ def test_a_statement_whose_columns_differ_from_the_rows_takes_sqlalchemys_path(
         execute_many(connection, statement, [row])
 
     assert contents(store, purchases)[0][7] == "from the statement"
+
+
+def test_upserted_rows_read_back_as_one_statement_per_row_writes_them(store: ViewStore) -> None:
+    first = [purchase(n) for n in range(1, 4)]
+    then = [purchase(2, total=Decimal("5.00"), note="refunded"), purchase(4)]
+    key = ("purchase_id",)
+
+    with store.changing() as connection:
+        upsert_rows(connection, purchases, key, first)
+        upsert_rows(connection, purchases, key, then)
+        for row in first + then:
+            upsert(connection, written_by_sqlalchemy, {"purchase_id": row["purchase_id"]}, row)
+
+    written = contents(store, purchases)
+    assert written == contents(store, written_by_sqlalchemy)
+    assert [(row[0], row[3], row[7]) for row in written] == [
+        ("p-1", Decimal("199.95"), None),
+        ("p-2", Decimal("5.00"), "refunded"),
+        ("p-3", Decimal("399.95"), None),
+        ("p-4", Decimal("499.95"), "note 4"),
+    ]
+
+
+def test_appended_rows_get_their_keys_in_the_order_given(store: ViewStore) -> None:
+    with store.changing() as connection:
+        insert_rows(connection, journal, [{"text": f"entry {n}"} for n in range(50)])
+
+    assert [text for _, text in contents(store, journal)] == [f"entry {n}" for n in range(50)]
+
+
+def test_upserts_into_a_table_whose_defaults_sqlalchemy_computes_get_them(
+    store: ViewStore,
+) -> None:
+    with store.changing() as connection:
+        upsert_rows(connection, flagged, ("item_id",), [{"item_id": "i-1", "label": "kettle"}])
+
+    assert contents(store, flagged) == [("i-1", "kettle", False)]

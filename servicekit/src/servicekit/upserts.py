@@ -85,38 +85,27 @@ def upsert_rows(
     connection: Connection, table: Table, key: tuple[str, ...], rows: Sequence[dict[str, Any]]
 ) -> None:
     """Insert or update rows of distinct keys and the same columns, in one go."""
-    columns = tuple(name for name in rows[0] if name not in key)
-    if connection.dialect.name == "postgresql":
-        _insert_from_document(connection, table, key, columns, rows)
-    else:
-        execute_many(connection, upsert_statement("sqlite", table, key, columns), rows)
+    _write_rows(connection, table, key, rows)
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows of the same columns whose key the database generates, in order."""
-    if connection.dialect.name == "postgresql":
-        _insert_from_document(connection, table, (), tuple(rows[0]), rows)
-    else:
-        execute_many(connection, _plain_insert(table), rows)
+    _write_rows(connection, table, (), rows)
 
 
-def _insert_from_document(
-    connection: Connection,
-    table: Table,
-    key: tuple[str, ...],
-    columns: tuple[str, ...],
-    rows: Sequence[dict[str, Any]],
+def _write_rows(
+    connection: Connection, table: Table, key: tuple[str, ...], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """PostgreSQL: one statement whose rows come as one JSON array, read back into the
-    table's row type by ``json_populate_recordset``.
-
-    psycopg's executemany sends a statement per row (pipelined), ~15 µs of Python a
-    row on this machine, and arrays of parameters cost it a regular expression per
-    value; a JSON document is serialised in one call of pydantic-core.
-    """
-    sql = _populating_insert(connection.dialect, table, key, columns)
+    """On PostgreSQL, one statement whose rows come as one JSON array, read back into
+    the table's row type by ``json_populate_recordset``: psycopg's executemany sends a
+    statement per row (pipelined), ~15 µs of Python a row on this machine, and arrays
+    of parameters cost it a regular expression per value. Elsewhere, and for tables
+    whose defaults SQLAlchemy computes, the driver's executemany."""
+    columns = tuple(name for name in rows[0] if name not in key)
+    dialect = connection.dialect
+    sql = _populating_insert(dialect, table, key, columns) if dialect.name == "postgresql" else None
     if sql is None:
-        statement = upsert_statement("postgresql", table, key, columns) if key else table.insert()
+        statement = upsert_statement(dialect.name, table, key, columns) if key else _insert(table)
         execute_many(connection, statement, rows)
         return
     # plain strings: column names are SQLAlchemy's quoted_name, a str subclass that
@@ -152,5 +141,5 @@ def _populating_insert(
 
 
 @lru_cache(maxsize=256)
-def _plain_insert(table: Table) -> Executable:
+def _insert(table: Table) -> Executable:
     return table.insert()
