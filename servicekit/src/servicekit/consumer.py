@@ -23,10 +23,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -40,6 +40,8 @@ from contracts import ContractViolation, Envelope, IntegrationEvent, decode
 from servicekit import context, kafka, metrics
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_HANDLER_ATTEMPTS = 3
 COMMIT_INTERVAL_SECONDS = 5.0
@@ -315,6 +317,29 @@ class BatchApplier:
         )
 
 
+class WriteBehind(Generic[T]):
+    """One write in flight while the next poll is fetched and decoded.
+
+    The write spends its time in the database (its driver releases the GIL, and a
+    server is another process), decoding in Python: the tracked consumer and the
+    rebuild both overlap the two, writes still one after the other.
+    """
+
+    def __init__(self) -> None:
+        self.pending: asyncio.Future[T] | None = None
+
+    async def begin(self, write: Coroutine[Any, Any, T]) -> None:
+        """Start ``write`` once the one in flight has finished (call :meth:`finished` first)."""
+        assert self.pending is None, "one write at a time"
+        self.pending = asyncio.ensure_future(write)
+        await asyncio.sleep(0)  # let it begin: a poll already buffered never waits
+
+    async def finished(self) -> T | None:
+        """The result of the write in flight, once written; None when there was none."""
+        pending, self.pending = self.pending, None
+        return None if pending is None else await pending
+
+
 class _HandlerFailed(Exception):
     pass
 
@@ -375,14 +400,14 @@ class TrackedConsumer:
         self._applying = asyncio.Lock()
         self.assigned: set[TopicPartition] = set()
         self.lag: dict[TopicPartition, int] = {}
-        self._writing: asyncio.Future[dict[TopicPartition, int]] | None = None
+        self._writes: WriteBehind[dict[TopicPartition, int]] = WriteBehind()
 
     @property
     def caught_up(self) -> bool:
         """Every assigned partition was fetched and nothing is left to apply."""
         return (
             self.running
-            and self._writing is None
+            and self._writes.pending is None
             and bool(self.assigned)
             and self.assigned <= set(self.lag)
             and all(self.lag[tp] == 0 for tp in self.assigned)
@@ -409,35 +434,28 @@ class TrackedConsumer:
                 await consumer.stop()
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
-        """Fetch and decode the next poll while the previous one is being written: the
-        write spends its time in the database (its driver releases the GIL, and a
-        server is another process), decoding in Python."""
+        """Fetch and decode the next poll while the previous one is being written."""
         uncommitted: dict[TopicPartition, int] = {}
         committed_at = time.monotonic()
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=MAX_POLL_RECORDS)
                 decoded = await self.applier.decode(batches.items())
-                if self._writing is not None:
-                    uncommitted.update(await self._writing)
-                    self._writing = None
+                uncommitted.update(await self._writes.finished() or {})
                 if decoded:
-                    self._writing = asyncio.ensure_future(self._write(consumer, decoded))
-                    await asyncio.sleep(0)  # let the write begin: a buffered poll never waits
+                    await self._writes.begin(self._write(consumer, decoded))
                 if uncommitted and time.monotonic() - committed_at >= COMMIT_INTERVAL_SECONDS:
                     await self._commit(consumer, uncommitted)
                     uncommitted = {}
                     committed_at = time.monotonic()
                 await self._measure_lag(consumer)
         finally:
-            if self._writing is not None:
-                try:
-                    await self._writing  # a write begun finishes before the consumer stops
-                except asyncio.CancelledError:
-                    pass
-                except Exception:
-                    log.exception("write failed while the consumer stopped")
-                self._writing = None
+            try:
+                await self._writes.finished()  # a write begun finishes before the consumer stops
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("write failed while the consumer stopped")
 
     async def _write(
         self, consumer: AIOKafkaConsumer, decoded: list[_Batch]

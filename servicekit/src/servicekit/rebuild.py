@@ -13,7 +13,7 @@ import asyncio
 from tqdm import tqdm
 
 from servicekit import kafka
-from servicekit.consumer import BatchApplier
+from servicekit.consumer import BatchApplier, WriteBehind
 from servicekit.handlers import Projection
 
 
@@ -35,7 +35,7 @@ async def replay(projection: Projection, bootstrap_servers: str, progress: bool 
         with tqdm(
             total=total, unit="msg", desc=f"rebuild {projection.name}", disable=not progress
         ) as bar:
-            writing: asyncio.Future[None] | None = None
+            writes: WriteBehind[None] = WriteBehind()
             try:
                 while remaining:
                     batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)
@@ -43,20 +43,16 @@ async def replay(projection: Projection, bootstrap_servers: str, progress: bool 
                         tp: [record for record in records if record.offset < ends[tp]]
                         for tp, records in batches.items()
                     }
-                    # decoded while the previous poll is written, as the tracked consumer does
                     decoded = await applier.decode(wanted.items())
-                    if writing is not None:
-                        await writing
-                    writing = asyncio.ensure_future(applier.write(decoded))
-                    await asyncio.sleep(0)
+                    await writes.finished()
+                    await writes.begin(applier.write(decoded))
                     for tp, records in wanted.items():
                         done += len(records)
                         bar.update(len(records))
                         if records and records[-1].offset + 1 >= ends[tp]:
                             remaining.discard(tp)
             finally:
-                if writing is not None:
-                    await writing
+                await writes.finished()
         return done
     finally:
         await consumer.stop()
