@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from contracts import ContractViolation, decode
+from contracts.erp.orders import OrderPlaced
 from contracts.governance.catalog import ENVELOPE_SCHEMA_PATH, EventVersion, event_versions
 from contracts.governance.examples import example_problems, load_example, schema_errors
+from contracts.topics import _explain as explain
 
 VERSIONS = list(event_versions())
 
@@ -116,3 +118,31 @@ def test_an_event_version_the_topic_does_not_carry_is_a_contract_violation(root:
 
     with pytest.raises(ContractViolation, match=r"no event 'OrderPlaced' version 2"):
         decode("erp.orders.v1", encoded(message))
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda version: version.label)
+def test_reading_a_message_in_one_pass_gives_what_envelope_then_data_gives(
+    root: Path, version: EventVersion
+) -> None:
+    # given the example as received
+    raw = (root / version.example_path).read_bytes()
+
+    # when it is read in one pass, and in the two steps that explain violations
+    message, event = decode(version.topic.name, raw)
+    explained, explained_event = explain(version.topic, raw)
+
+    # then both read the same attributes and the same event
+    assert message.model_dump() == explained.model_dump()
+    assert event == explained_event
+    assert message.data is event
+
+
+def test_a_message_stating_no_schema_version_is_read_as_version_1(root: Path) -> None:
+    # given an OrderPlaced relying on the envelope's default version
+    message = order_placed(root)
+    del message["schemaversion"]
+
+    # when it is decoded / then it is version 1 of the event
+    envelope, event = decode("erp.orders.v1", encoded(message))
+    assert envelope.schemaversion == 1
+    assert isinstance(event, OrderPlaced)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 from pydantic_core import to_json
 
 
@@ -27,11 +27,8 @@ class IntegrationEvent(BaseModel):
     schema_version: ClassVar[int] = 1
 
 
-class Envelope(BaseModel):
-    """CloudEvents 1.0 attributes plus the CRM's extension attributes.
-
-    Extension names are lower-case alphanumerics, as CloudEvents requires.
-    """
+class Attributes(BaseModel):
+    """What an envelope says about its event: everything but the data."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -47,6 +44,18 @@ class Envelope(BaseModel):
     correlationid: str | None = None
     causationid: str | None = None
     actor: str | None = None
+
+    def to_bytes(self) -> bytes:
+        """The message as it travels (with its data, in the subclasses that carry it)."""
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+class Envelope(Attributes):
+    """CloudEvents 1.0 attributes plus the CRM's extension attributes.
+
+    Extension names are lower-case alphanumerics, as CloudEvents requires.
+    """
+
     data: dict[str, Any]
 
     @classmethod
@@ -57,9 +66,6 @@ class Envelope(BaseModel):
             data=event.model_dump(mode="json"),
             **attributes,
         )
-
-    def to_bytes(self) -> bytes:
-        return self.model_dump_json(exclude_none=True).encode()
 
     @staticmethod
     def serialise(
@@ -101,3 +107,14 @@ class Envelope(BaseModel):
             message["actor"] = actor
         message["data"] = event
         return to_json(message)
+
+
+Event = TypeVar("Event", bound=IntegrationEvent)
+
+
+class Message(Attributes, Generic[Event]):
+    """An envelope as a consumer reads it: its data already validated as the event its
+    type names (see :func:`contracts.decode`). Serialised as the event it holds, whatever
+    class the message was declared for."""
+
+    data: SerializeAsAny[Event]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError, create_model
 
 from contracts.activities import ActivityCompleted, ActivityScheduled
 from contracts.campaigns import CampaignCostRecorded, CampaignLaunched
@@ -26,7 +28,7 @@ from contracts.customers import (
     CustomerProfileChanged,
     CustomerRegistered,
 )
-from contracts.envelope import ContractViolation, Envelope, IntegrationEvent
+from contracts.envelope import Attributes, ContractViolation, Envelope, IntegrationEvent, Message
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
 from contracts.erp.payments import PaymentOverdue, PaymentReceived
 from contracts.erp.products import ProductUpserted
@@ -226,7 +228,9 @@ def topic_of(event_class: type[IntegrationEvent]) -> Topic:
     raise LookupError(f"{event_class.__name__} is published on no topic")
 
 
-def decode(topic_name: str, value: bytes | None) -> tuple[Envelope, IntegrationEvent]:
+def decode(
+    topic_name: str, value: bytes | None
+) -> tuple[Message[IntegrationEvent], IntegrationEvent]:
     """Parse a message of a topic, or say exactly why it breaks the contract."""
     try:
         topic = TOPICS[topic_name]
@@ -234,6 +238,52 @@ def decode(topic_name: str, value: bytes | None) -> tuple[Envelope, IntegrationE
         raise ContractViolation(f"unknown topic {topic_name}") from None
     if not value:
         raise ContractViolation("empty message")
+    try:
+        message = _messages(topic).validate_json(value)
+    except ValidationError:
+        return _explain(topic, value)
+    return message, message.data
+
+
+@cache
+def _messages(topic: Topic) -> TypeAdapter[Message[IntegrationEvent]]:
+    """One validator for the topic's messages, their data validated as the event their
+    type names in the same pass: parsing the envelope, then validating its data as a
+    second step, cost consumers nearly half as much again.
+
+    Several versions of one event are told apart by ``schemaversion``, which their
+    messages must then state; one relying on its default is read by :func:`_explain`.
+    """
+    by_type: dict[str, list[Any]] = {}
+    for event_class in topic.events:
+        by_type.setdefault(event_class.event_type, []).append(_message_model(event_class))
+    kinds: list[Any] = [
+        models[0]
+        if len(models) == 1
+        else Annotated[Union[tuple(models)], Field(discriminator="schemaversion")]  # noqa: UP007
+        for models in by_type.values()
+    ]
+    one_of: Any = (
+        kinds[0] if len(kinds) == 1 else Annotated[Union[tuple(kinds)], Field(discriminator="type")]  # noqa: UP007
+    )
+    return TypeAdapter(one_of)
+
+
+def _message_model(event_class: type[IntegrationEvent]) -> Any:
+    """``Message[event_class]`` whose type and version can only be the event's."""
+    event_type: Any = Literal[event_class.event_type]
+    version: Any = Literal[event_class.schema_version]
+    return create_model(
+        f"{event_class.__name__}V{event_class.schema_version}Message",
+        __base__=Message[event_class],  # type: ignore[valid-type]
+        type=(event_type, ...),
+        schemaversion=(version, 1 if event_class.schema_version == 1 else ...),
+    )
+
+
+def _explain(topic: Topic, value: bytes) -> tuple[Message[IntegrationEvent], IntegrationEvent]:
+    """Decode in two steps, envelope then data, to say which part breaks the contract
+    (or read a message :func:`_messages` does not)."""
     try:
         envelope = Envelope.model_validate_json(value)
     except ValidationError as error:
@@ -243,7 +293,8 @@ def decode(topic_name: str, value: bytes | None) -> tuple[Envelope, IntegrationE
         event = event_class.model_validate(envelope.data)
     except ValidationError as error:
         raise ContractViolation(f"invalid {envelope.type} data: {_describe(error)}") from None
-    return envelope, event
+    attributes = {name: getattr(envelope, name) for name in Attributes.model_fields}
+    return Message[IntegrationEvent].model_construct(**attributes, data=event), event
 
 
 def _describe(error: ValidationError) -> str:

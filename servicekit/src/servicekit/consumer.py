@@ -36,7 +36,7 @@ from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from sqlalchemy.exc import DBAPIError
 
-from contracts import ContractViolation, Envelope, IntegrationEvent, decode
+from contracts import ContractViolation, IntegrationEvent, Message, decode
 from servicekit import context, kafka, metrics
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class Delivery:
     partition: int
     offset: int
     key: str | None
-    envelope: Envelope
+    envelope: Message[IntegrationEvent]
     event: IntegrationEvent
 
     def caused(self) -> AbstractContextManager[context.Causality]:
