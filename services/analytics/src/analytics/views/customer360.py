@@ -75,6 +75,10 @@ class Customer360(Projection):
 
         Skips what this store applied already: after a switch to a version built
         beside it, the consumer's batch may overlap what the new version has applied.
+
+        Messages are applied without their causality as context (unlike
+        :meth:`Projection.project_batch`): nothing here logs or records events, and
+        entering it cost a rebuild ~6%.
         """
         applied = {
             (topic, partition): self.store.position(tracking_name(topic, partition), connection)
@@ -87,8 +91,7 @@ class Customer360(Projection):
         ]
         batch = _Batch.reading_ahead(connection, deliveries)
         for delivery in deliveries:
-            with delivery.caused():
-                self._project(batch, delivery)
+            self._project(batch, delivery)
         batch.finish()
 
     def project(self, connection: Connection, delivery: Delivery) -> None:
@@ -237,8 +240,7 @@ class Customer360(Projection):
             settled = 0
             for reference in sorted(known):
                 for delivery in batch.release(reference):
-                    with delivery.caused():
-                        self._project(batch, delivery)
+                    self._project(batch, delivery)
                     settled += 1
             batch.finish()
         return settled
@@ -570,8 +572,9 @@ class _Batch:
         looked_up = set(named + customers)
         aliases = references.resolve_many(connection, looked_up)
         # the customers the ERP numbers name may have been merged since
+        numbers = set(named)
         survivors = {
-            MERGED + target for reference, target in aliases.items() if reference in named
+            MERGED + target for reference, target in aliases.items() if reference in numbers
         } - looked_up
         aliases.update(references.resolve_many(connection, survivors))
         batch = cls(staged, aliases, references.parked_among(connection, named + placed))
