@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.emails import Email
 from contracts.envelope import IntegrationEvent
 
 
@@ -16,7 +17,7 @@ class CustomerRegistered(IntegrationEvent):
     customer_id: str
     first_name: str
     last_name: str
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = None
     company: str | None = None
     birthday: date | None = None
@@ -47,7 +48,7 @@ class CustomerProfileChanged(IntegrationEvent):
     customer_id: str
     first_name: str | None = None
     last_name: str | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = None
     company: str | None = None
     birthday: date | None = None
