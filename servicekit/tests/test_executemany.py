@@ -4,11 +4,12 @@ SQLAlchemy's own statements write them, on both stores."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -22,8 +23,9 @@ from sqlalchemy import (
     Table,
     select,
 )
+from sqlalchemy.dialects import sqlite
 
-from servicekit.executemany import execute_many
+from servicekit.executemany import execute_many, sqlite_datetime
 from servicekit.settings import ServiceSettings
 from servicekit.upserts import insert_rows, upsert, upsert_rows, upsert_statement
 from servicekit.views import ViewStore, views_url
@@ -176,3 +178,23 @@ def test_upserts_into_a_table_whose_defaults_sqlalchemy_computes_get_them(
         upsert_rows(connection, flagged, ("item_id",), [{"item_id": "i-1", "label": "kettle"}])
 
     assert contents(store, flagged) == [("i-1", "kettle", False)]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC),
+        datetime(2026, 3, 1, 9, 30, 15, tzinfo=UTC),
+        datetime(2026, 3, 1, 9, 30, 15, 7),
+        datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(987, 1, 2, 3, 4, 5, 6),
+        TypeAdapter(datetime).validate_json('"2026-03-01T09:30:15.5Z"'),  # pydantic's zone
+        date(2026, 3, 1),
+        None,
+    ],
+    ids=repr,
+)
+def test_sqlite_datetimes_are_written_as_sqlalchemy_writes_them(moment: Any) -> None:
+    sqlalchemy_process = sqlite.DATETIME().bind_processor(sqlite.dialect())  # type: ignore[no-untyped-call]
+    assert sqlalchemy_process is not None
+    assert sqlite_datetime(sqlalchemy_process)(moment) == sqlalchemy_process(moment)

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Executable
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any]
+SQLITE_DATETIME_FORMAT = sqlite.DATETIME()._storage_format  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,31 @@ def _plan(dialect: Dialect, statement: Executable, columns: tuple[str, ...]) -> 
     names = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
     processors = []
     for index, name in enumerate(names):
-        bind = compiled.binds[name]
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        implementation = compiled.binds[name].type.dialect_impl(dialect)
+        process: Processor | None = implementation.bind_processor(dialect)
         if process is not None:
+            if _is_sqlite_default_datetime(implementation):
+                process = sqlite_datetime(process)
             processors.append((index, name, process))
     return _Plan(compiled.string, names, positional, tuple(processors))
+
+
+def _is_sqlite_default_datetime(implementation: Any) -> bool:
+    return (
+        isinstance(implementation, sqlite.DATETIME)
+        and implementation._storage_format == SQLITE_DATETIME_FORMAT
+    )
+
+
+def sqlite_datetime(sqlalchemy_process: Processor) -> Processor:
+    """SQLite's DATETIME text as SQLAlchemy writes it (``2026-03-01 09:30:15.123456``, the
+    wall-clock time, any zone dropped), from ``isoformat``: a third of the cost of
+    SQLAlchemy's ``%`` formatting, paid for every time column of every row written."""
+    isoformat = datetime.isoformat
+
+    def process(value: Any) -> Any:
+        if type(value) is datetime:  # dates and subclasses: SQLAlchemy's own
+            return isoformat(value, " ", "microseconds")[:26]
+        return sqlalchemy_process(value)
+
+    return process
