@@ -246,7 +246,7 @@ class Customer360(Projection):
         return settled
 
     def keys_of(self, delivery: Delivery) -> Iterable[str]:
-        customer_id = getattr(delivery.event, "customer_id", None)
+        customer_id = vars(delivery.event).get("customer_id")  # a field, if the event has it
         return (customer_id,) if isinstance(customer_id, str) else ()
 
     def _learn(self, batch: _Batch, erp_customer_number: str, customer_id: str) -> None:
@@ -560,7 +560,8 @@ class _Batch:
                     followed_up.append(order_id)
                 case OrderPlaced(order_id=order_id):
                     placed.append(ORDER + order_id)
-            if number := getattr(delivery.event, "erp_customer_number", None):
+            # a model's fields are its instance dict: getattr would raise for most events
+            if number := vars(delivery.event).get("erp_customer_number"):
                 named.append(ERP_CUSTOMER + number)
             if isinstance(delivery.event, ERP_ABOUT_CUSTOMERS) and delivery.event.customer_id:
                 customers.append(MERGED + delivery.event.customer_id)
