@@ -42,8 +42,8 @@ class Params:
 
 
 FULL = {
-    "events": 20_000,
-    "messages": 20_000,
+    "events": 100_000,
+    "messages": 100_000,
     "appends": 2_000,
     "duration": 20.0,
     "warmup": 5.0,
@@ -93,12 +93,12 @@ def parse(argv: list[str] | None = None) -> Params:
         metavar="STORES",
         help=f"stores for relay, consumer, append and rebuild (default: {','.join(STORES)})",
     )
-    parser.add_argument("--events", type=int, help="relay: events to publish (20000; quick 2000)")
+    parser.add_argument("--events", type=int, help="relay: events to publish (100000; quick 2000)")
     parser.add_argument("--events-per-aggregate", type=int, default=10)
     parser.add_argument(
         "--relay-batch-size", type=int, default=1000, help="as the services run it (1000)"
     )
-    parser.add_argument("--messages", type=int, help="consumer: messages (20000; quick 2000)")
+    parser.add_argument("--messages", type=int, help="consumer: messages (100000; quick 2000)")
     parser.add_argument("--partitions", type=int, default=3, help="partitions of the bench topic")
     parser.add_argument("--appends", type=int, help="append: saves per application (2000; 200)")
     parser.add_argument("--rate", type=float, default=50.0, help="latency: commands/s (50)")
