@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from contracts import ContractViolation, decode
+from contracts import ContractViolation, Envelope, decode
 from contracts.erp.orders import OrderPlaced
 from contracts.governance.catalog import ENVELOPE_SCHEMA_PATH, EventVersion, event_versions
 from contracts.governance.examples import example_problems, load_example, schema_errors
+from contracts.signals import SegmentChanged
 from contracts.topics import _explain as explain
 
 VERSIONS = list(event_versions())
@@ -146,3 +148,30 @@ def test_a_message_stating_no_schema_version_is_read_as_version_1(root: Path) ->
     envelope, event = decode("erp.orders.v1", encoded(message))
     assert envelope.schemaversion == 1
     assert isinstance(event, OrderPlaced)
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda version: version.label)
+def test_a_message_read_travels_again_as_it_came(root: Path, version: EventVersion) -> None:
+    # given an example as a consumer read it (e.g. to park it until its customer is known)
+    message, event = decode(version.topic.name, (root / version.example_path).read_bytes())
+
+    # when its bytes are read again / then they say the same
+    again, event_again = decode(version.topic.name, message.to_bytes())
+    assert again.model_dump() == message.model_dump()
+    assert event_again == event
+
+
+def test_a_required_field_without_a_value_survives_a_message_travelling_again() -> None:
+    # given a first segment assessment: its required previous segment is None
+    first = SegmentChanged(
+        customer_id="c-1",
+        segment="Champions",
+        previous_segment=None,
+        rfm_score="555",
+        assessed_at=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    wire = Envelope.wrap(first, source="/crm/analytics", subject="c-1").to_bytes()
+    message, _ = decode("crm.analytics.signals.v1", wire)
+
+    # when the message read travels again / then it is still a valid SegmentChanged
+    assert decode("crm.analytics.signals.v1", message.to_bytes())[1] == first

@@ -45,10 +45,6 @@ class Attributes(BaseModel):
     causationid: str | None = None
     actor: str | None = None
 
-    def to_bytes(self) -> bytes:
-        """The message as it travels (with its data, in the subclasses that carry it)."""
-        return self.model_dump_json(exclude_none=True).encode()
-
 
 class Envelope(Attributes):
     """CloudEvents 1.0 attributes plus the CRM's extension attributes.
@@ -66,6 +62,9 @@ class Envelope(Attributes):
             data=event.model_dump(mode="json"),
             **attributes,
         )
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
 
     @staticmethod
     def serialise(
@@ -118,3 +117,18 @@ class Message(Attributes, Generic[Event]):
     class the message was declared for."""
 
     data: SerializeAsAny[Event]
+
+    def to_bytes(self) -> bytes:
+        """The message as its producer sent it: attributes without a value are left
+        out, the event's fields never (a required field may be None)."""
+        return Envelope.serialise(
+            self.data,
+            id=self.id,
+            source=self.source,
+            subject=self.subject,
+            time=self.time,
+            aggregateversion=self.aggregateversion,
+            correlationid=self.correlationid,
+            causationid=self.causationid,
+            actor=self.actor,
+        )
