@@ -6,8 +6,9 @@ payments, overdue invoices, cancellations and returns (``erp.orders.v1``,
 ``erp.payments.v1``). The orders are planned in chunks by two worker processes
 (erpsim plans ~0.4 ms of CPU per order) and produced as the chunks arrive;
 ``erp.shipments.v1`` is left out because ``Customer360`` does not read it.
+The relay and consumer parts' leads are then deleted from ``crm.leads.v1``.
 Then, on the same messages (every partition of ``Customer360.topics`` from
-its beginning to its end: whatever other parts of the run put there too):
+its beginning to its end: the log, and the latency part's few commands):
 
 - the ceiling: plain aiokafka (the services' consumer settings, assigned, no
   group, no processing) fetching them;
@@ -38,6 +39,7 @@ from uuid import uuid4
 
 import aiohttp
 from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from sqlalchemy import select
 
 from analytics.views import metadata as analytics_metadata
@@ -45,6 +47,7 @@ from analytics.views.customer360 import Customer360
 from analytics.views.profiles import profiles
 from bench.infra import Infrastructure
 from bench.latency import bearer, client, percentile
+from bench.model import LEADS_TOPIC
 from bench.params import Params, StoreKind
 from bench.report import Progress, Row, at_least, below
 from contracts import Envelope
@@ -83,6 +86,7 @@ class Log:
 def run(infra: Infrastructure, params: Params, progress: Progress) -> list[Row]:
     bootstrap = infra.kafka()
     log = asyncio.run(_generate(bootstrap, params.rebuild_events, progress))
+    asyncio.run(_forget_other_parts(bootstrap, progress))
     rows: list[Row] = []
     served: Path | None = None
     for kind in params.stores:
@@ -180,6 +184,26 @@ async def _generate(bootstrap: str, target: int, progress: Progress) -> Log:
     seconds = time.perf_counter() - started
     progress(f"rebuild: log of {produced:,} messages ready in {seconds:.0f}s")
     return Log([str(c.customer_id) for c in customers], produced, by_topic, seconds)
+
+
+async def _forget_other_parts(bootstrap: str, progress: Progress) -> None:
+    """The relay and consumer parts put some 700,000 leads on ``crm.leads.v1``, which
+    Customer360 reads too: their records are deleted, so that the rebuild's log is the
+    one generated here (and the latency part's few hundred commands) whatever ran before."""
+    partitions = await kafka.partitions_of(bootstrap, [LEADS_TOPIC])
+    reader = kafka.consumer(bootstrap, group_id=None, client_id="bench-rebuild-ends")
+    await reader.start()
+    try:
+        ends: dict[TopicPartition, int] = await reader.end_offsets(partitions)
+    finally:
+        await reader.stop()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-rebuild-admin")
+    await admin.start()
+    try:
+        await admin.delete_records({tp: RecordsToDelete(end) for tp, end in ends.items()})
+    finally:
+        await admin.close()
+    progress(f"rebuild: {sum(ends.values()):,} records of {LEADS_TOPIC} deleted")
 
 
 async def _send(producer: Any, records: Sequence[Record], by_topic: dict[str, int]) -> int:
