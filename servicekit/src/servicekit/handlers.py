@@ -18,10 +18,7 @@ from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import Tracking
-from sqlalchemy import (
-    Connection,
-    Table,
-)
+from sqlalchemy import Connection, Table
 
 from servicekit.consumer import Delivery, tracking_name
 from servicekit.eventstore import CausedEvents, ServiceApplication

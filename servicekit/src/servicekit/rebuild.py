@@ -13,7 +13,7 @@ import asyncio
 from tqdm import tqdm
 
 from servicekit import kafka
-from servicekit.consumer import BatchApplier, WriteBehind
+from servicekit.consumer import MAX_POLL_RECORDS, BatchApplier, WriteBehind
 from servicekit.handlers import Projection
 
 
@@ -38,7 +38,9 @@ async def replay(projection: Projection, bootstrap_servers: str, progress: bool 
             writes: WriteBehind[None] = WriteBehind()
             try:
                 while remaining:
-                    batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=5000)
+                    batches = await consumer.getmany(
+                        *remaining, timeout_ms=1000, max_records=MAX_POLL_RECORDS
+                    )
                     wanted = {
                         tp: [record for record in records if record.offset < ends[tp]]
                         for tp, records in batches.items()
