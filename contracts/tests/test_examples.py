@@ -25,6 +25,11 @@ def example(root: Path, version: EventVersion) -> dict[str, Any]:
     return message
 
 
+def received(root: Path, version: EventVersion) -> bytes:
+    """The example as the bytes a consumer receives."""
+    return (root / version.example_path).read_bytes()
+
+
 def committed(root: Path, path: Path) -> dict[str, Any]:
     schema: dict[str, Any] = json.loads((root / path).read_text())
     return schema
@@ -47,11 +52,8 @@ def test_the_example_is_valid_under_the_committed_envelope_and_event_schemas(
 def test_the_example_decodes_to_its_event_class_on_its_topic(
     root: Path, version: EventVersion
 ) -> None:
-    # given the example as the bytes a consumer receives
-    raw = (root / version.example_path).read_bytes()
-
-    # when the topic's consumer decodes it
-    envelope, event = decode(version.topic.name, raw)
+    # given the example as received / when the topic's consumer decodes it
+    envelope, event = decode(version.topic.name, received(root, version))
 
     # then it is that event, keyed as the topic says
     assert type(event) is version.event_class
@@ -127,7 +129,7 @@ def test_reading_a_message_in_one_pass_gives_what_envelope_then_data_gives(
     root: Path, version: EventVersion
 ) -> None:
     # given the example as received
-    raw = (root / version.example_path).read_bytes()
+    raw = received(root, version)
 
     # when it is read in one pass, and in the two steps that explain violations
     message, event = decode(version.topic.name, raw)
@@ -153,7 +155,7 @@ def test_a_message_stating_no_schema_version_is_read_as_version_1(root: Path) ->
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda version: version.label)
 def test_a_message_read_travels_again_as_it_came(root: Path, version: EventVersion) -> None:
     # given an example as a consumer read it (e.g. to park it until its customer is known)
-    message, event = decode(version.topic.name, (root / version.example_path).read_bytes())
+    message, event = decode(version.topic.name, received(root, version))
 
     # when its bytes are read again / then they say the same
     again, event_again = decode(version.topic.name, message.to_bytes())
