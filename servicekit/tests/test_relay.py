@@ -100,6 +100,43 @@ async def test_every_event_is_published_once_in_order_with_its_envelope(
     app.close()
 
 
+def as_lead_with_note(domain_event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+    """Carries a note's text, so messages can be made as large as a test needs."""
+    lead = as_lead(domain_event)
+    assert lead is not None
+    return lead.model_copy(update={"company": vars(domain_event).get("note")})
+
+
+async def test_messages_filling_several_record_batches_of_a_partition_all_arrive_in_order(
+    store_settings, kafka_io
+) -> None:
+    # Given events whose messages (20 kB each) add up to more than a record batch (256 kB)
+    # on at least one partition: 4 aggregates on 3 partitions
+    app = ServiceApplication(store_environment(store_settings("relay")))
+    probe = await kafka_io.mark(TOPIC)
+    prospects = [Prospect(f"p{i}") for i in range(4)]
+    for prospect in prospects:
+        for n in range(9):
+            prospect.note(f"{n}" * 20_000)
+    app.save(*prospects)
+    producer = kafka.producer(kafka_io.bootstrap_servers, "test-relay")
+    await producer.start()
+    relay = Relay(app, producer, as_lead_with_note, source="/crm/test")
+
+    # When the relay publishes them
+    while await relay.publish_pending():
+        pass
+    await producer.stop()
+
+    # Then every message arrived whole, each aggregate's in order
+    records = await probe.read(40)
+    assert len(records) == 40
+    assert versions_by_subject(records) == {str(p.id): list(range(1, 11)) for p in prospects}
+    notes = [json.loads(r.value)["data"]["company"] for r in records]
+    assert sorted(len(note) for note in notes if note) == [20_000] * 36
+    app.close()
+
+
 @pytest.mark.parametrize("name", ["/crm/acquisition/0b6f.../3", "", "é/ü/∞", "x" * 300])
 def test_an_event_id_is_the_uuid5_of_its_name(name: str) -> None:
     assert event_id(name) == str(uuid5(NAMESPACE_URL, name))

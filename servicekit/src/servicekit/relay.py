@@ -141,17 +141,7 @@ class Relay:
                 topic: list(await self.producer.partitions_for(topic))
                 for topic in {message.topic for message in outgoing}
             }
-            deliveries = [
-                await self.producer.send(
-                    message.topic,
-                    message.value,
-                    key=message.key,
-                    partition=self._partitions.of(
-                        message.topic, message.key, partitions[message.topic]
-                    ),
-                )
-                for message in outgoing
-            ]
+            deliveries = await self._send(outgoing, partitions)
             if read == self.batch_size:  # more is waiting: read it while the broker acks
                 self._prefetch = (last_id, asyncio.ensure_future(self._read(last_id)))
             await asyncio.gather(*deliveries)
@@ -165,6 +155,31 @@ class Relay:
         self._position = last_id
         metrics.EVENTS_PUBLISHED.labels(self.source).inc(len(outgoing))
         return read
+
+    async def _send(
+        self, outgoing: list[Outgoing], partitions: dict[str, list[int]]
+    ) -> list[asyncio.Future[object]]:
+        """Send the messages as record batches built here, one partition's messages in
+        order: handing aiokafka one message at a time cost it a future, a lookup
+        of the partition's open batch and a metadata check per message, which made up
+        most of the relay's producing time."""
+        by_partition: dict[tuple[str, int], list[Outgoing]] = {}
+        for message in outgoing:
+            partition = self._partitions.of(message.topic, message.key, partitions[message.topic])
+            by_partition.setdefault((message.topic, partition), []).append(message)
+        deliveries = []
+        for (topic, partition), messages in by_partition.items():
+            batch = self.producer.create_batch()
+            for message in messages:
+                if batch.append(key=message.key, value=message.value, timestamp=None) is None:
+                    deliveries.append(
+                        await self.producer.send_batch(batch, topic, partition=partition)
+                    )
+                    batch = self.producer.create_batch()  # takes a first message of any size
+                    if batch.append(key=message.key, value=message.value, timestamp=None) is None:
+                        raise RuntimeError(f"a message for {topic} fits no record batch")
+            deliveries.append(await self.producer.send_batch(batch, topic, partition=partition))
+        return deliveries
 
     async def _batch_after(self, position: int) -> Batch:
         if self._prefetch is not None and self._prefetch[0] == position:
