@@ -6,7 +6,9 @@ N valid ``crm.leads.v1`` envelopes are produced first. A
 partition's tracked position reaches the last of those messages. The ceiling is
 plain aiokafka (the services' consumer settings, a fresh group, no processing,
 no commits) reading the same messages, before and after the projection (both
-runs count, see :mod:`bench.relay`). Both clocks include the consumer's start
+runs count, see :mod:`bench.relay`). A third plain run also decodes every message
+with ``contracts.decode``, and nothing more: the rate no consumer that checks its
+contracts can pass here, in the details beside the figure. Both clocks include the consumer's start
 and its joining the group.
 
 Only the bench's messages are read, whatever the topic held before: their
@@ -30,6 +32,7 @@ from bench.infra import Infrastructure
 from bench.model import LEADS_TOPIC, LeadBook, lead_message, metadata
 from bench.params import Params, StoreKind
 from bench.report import Progress, Row, at_least
+from contracts import decode
 from servicekit import kafka
 from servicekit.consumer import TrackedConsumer, tracking_name
 from servicekit.views import ViewStore, views_url
@@ -120,6 +123,11 @@ def _measure(
         after = asyncio.run(_plain_consume(bootstrap, first, end, timeout(count)))
         progress(f"consumer/{kind}: ceiling after {count / after:,.0f} msg/s ({after:.2f}s)")
         ceiling = 2 * count / (before + after)
+        decoding = asyncio.run(_plain_consume(bootstrap, first, end, timeout(count), decoding=True))
+        progress(
+            f"consumer/{kind}: plain aiokafka decoding every message {count / decoding:,.0f} "
+            f"msg/s ({decoding:.2f}s): {count / decoding / ceiling:.0%} of the ceiling"
+        )
         rows = book.count()
         if rows != count:
             raise RuntimeError(f"the read model holds {rows} leads, not {count}")
@@ -130,6 +138,8 @@ def _measure(
         "tracked_seconds": seconds,
         "ceiling_seconds_before": before,
         "ceiling_seconds_after": after,
+        "decoding_only_seconds": decoding,
+        "decoding_only_share": round(count / decoding / ceiling, 3),
         "topic": LEADS_TOPIC,
         "partitions": len(first),
         "read_model_rows": rows,
@@ -160,8 +170,11 @@ class _SeekTo(ConsumerRebalanceListener):
             self.consumer.seek(tp, self.offsets.get(tp, 0))
 
 
-async def _plain_consume(bootstrap: str, first: Offsets, end: Offsets, limit: float) -> float:
-    """Seconds for plain aiokafka to fetch the messages (start and group join included)."""
+async def _plain_consume(
+    bootstrap: str, first: Offsets, end: Offsets, limit: float, decoding: bool = False
+) -> float:
+    """Seconds for plain aiokafka to fetch the messages (start and group join included),
+    and to decode each of them if ``decoding``."""
     remaining = _last_offsets(first, end)
     consumer = kafka.consumer(bootstrap, f"bench-plain-{uuid4().hex[:8]}", "bench-plain")
     consumer.subscribe([LEADS_TOPIC], listener=_SeekTo(consumer, first))
@@ -172,6 +185,9 @@ async def _plain_consume(bootstrap: str, first: Offsets, end: Offsets, limit: fl
             while remaining:
                 batches = await consumer.getmany(timeout_ms=500, max_records=1000)
                 for tp, records in batches.items():
+                    if decoding:
+                        for record in records:
+                            decode(record.topic, record.value)
                     if tp in remaining and records[-1].offset >= remaining[tp]:
                         del remaining[tp]
             return time.perf_counter() - started

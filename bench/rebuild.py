@@ -13,7 +13,10 @@ its beginning to its end: the log, and the latency part's few commands):
 - the ceiling: plain aiokafka (the services' consumer settings, assigned, no
   group, no processing) fetching them;
 - the figure: ``servicekit.rebuild.replay(Customer360(ViewStore(...)))``, the
-  rebuild ``python -m analytics rebuild-views`` runs, on a fresh store.
+  rebuild ``python -m analytics rebuild-views`` runs, on a fresh store;
+- in the details, plain aiokafka again, decoding every message with
+  ``contracts.decode`` and nothing more: the rate no rebuild that checks the
+  messages' contracts can pass here.
 
 Both clocks include the consumer's start. On SQLite the views file is the one
 analytics would serve (``<var>/analytics/views.sqlite``).
@@ -50,7 +53,7 @@ from bench.latency import bearer, client, percentile
 from bench.model import LEADS_TOPIC
 from bench.params import Params, StoreKind
 from bench.report import Progress, Row, at_least, below
-from contracts import Envelope
+from contracts import Envelope, decode
 from contracts.customers import CustomerRegistered
 from devstack.platform import ServiceProcess
 from devstack.ports import free_ports
@@ -242,6 +245,12 @@ def _measure(
     consumed, ceiling_seconds = asyncio.run(_plain_consume(bootstrap, Customer360.topics))
     ceiling = consumed / ceiling_seconds
     progress(f"rebuild/{kind}: ceiling {ceiling:,.0f} msg/s ({consumed:,}, {ceiling_seconds:.1f}s)")
+    _, decoding_seconds = asyncio.run(_plain_consume(bootstrap, Customer360.topics, decoding=True))
+    decoding_rate = consumed / decoding_seconds
+    progress(
+        f"rebuild/{kind}: plain aiokafka decoding every message {decoding_rate:,.0f} msg/s "
+        f"({decoding_seconds:.1f}s): {decoding_rate / ceiling:.0%} of the ceiling"
+    )
     store = ViewStore(views_url(settings), analytics_metadata)
     try:
         projection = Customer360(store)
@@ -261,6 +270,8 @@ def _measure(
         "events": applied,
         "rebuild_seconds": seconds,
         "ceiling_seconds": ceiling_seconds,
+        "decoding_only_seconds": decoding_seconds,
+        "decoding_only_share": round(decoding_rate / ceiling, 3),
         "topics": list(Customer360.topics),
         "generated": {"messages": log.produced, "by_topic": log.by_topic},
         "generate_seconds": log.seconds,
@@ -316,8 +327,11 @@ class _Watch:
         return int(total or 0)
 
 
-async def _plain_consume(bootstrap: str, topics: Sequence[str]) -> tuple[int, float]:
-    """Messages plain aiokafka fetched from the topics' beginnings to their ends, and seconds."""
+async def _plain_consume(
+    bootstrap: str, topics: Sequence[str], decoding: bool = False
+) -> tuple[int, float]:
+    """Messages plain aiokafka fetched from the topics' beginnings to their ends (decoding
+    each if ``decoding``), and seconds."""
     partitions = await kafka.partitions_of(bootstrap, topics)
     consumer = kafka.consumer(bootstrap, group_id=None, client_id="bench-plain-rebuild")
     started = time.perf_counter()
@@ -333,6 +347,9 @@ async def _plain_consume(bootstrap: str, topics: Sequence[str]) -> tuple[int, fl
             batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=2000)
             for tp, records in batches.items():
                 wanted = [record for record in records if record.offset < ends[tp]]
+                if decoding:
+                    for record in wanted:
+                        decode(record.topic, record.value)
                 count += len(wanted)
                 if wanted and wanted[-1].offset + 1 >= ends[tp]:
                     remaining.discard(tp)
