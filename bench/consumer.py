@@ -6,10 +6,12 @@ N valid ``crm.leads.v1`` envelopes are produced first. A
 partition's tracked position reaches the last of those messages. The ceiling is
 plain aiokafka (the services' consumer settings, a fresh group, no processing,
 no commits) reading the same messages, before and after the projection (both
-runs count, see :mod:`bench.relay`). A third plain run also decodes every message
-with ``contracts.decode``, and nothing more: the rate no consumer that checks its
-contracts can pass here, in the details beside the figure. Both clocks include the consumer's start
+runs count, see :mod:`bench.relay`). Both clocks include the consumer's start
 and its joining the group.
+
+A third plain run also decodes every message with ``contracts.decode``, and
+nothing more: the rate no consumer that checks its contracts can pass here, in
+the details beside the figure.
 
 Only the bench's messages are read, whatever the topic held before: their
 first offsets are recorded before producing, the projection's tracking starts
