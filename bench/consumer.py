@@ -11,7 +11,7 @@ and its joining the group.
 
 A third plain run also decodes every message with ``contracts.decode``, and
 nothing more: the rate no consumer that checks its contracts can pass here, in
-the details beside the figure.
+a row of its own under the figure.
 
 Only the bench's messages are read, whatever the topic held before: their
 first offsets are recorded before producing, the projection's tracking starts
@@ -33,7 +33,7 @@ from eventsourcing.persistence import Tracking
 from bench.infra import Infrastructure
 from bench.model import LEADS_TOPIC, LeadBook, lead_message, metadata
 from bench.params import Params, StoreKind
-from bench.report import Progress, Row, at_least
+from bench.report import Progress, Row, at_least, decoding_only
 from contracts import decode
 from servicekit import kafka
 from servicekit.consumer import TrackedConsumer, tracking_name
@@ -50,7 +50,7 @@ def run(infra: Infrastructure, params: Params, progress: Progress) -> list[Row]:
     asyncio.run(_warm_group_coordinator(bootstrap))
     rows = []
     for kind in params.stores:
-        rows.append(_measure(infra, kind, bootstrap, first, end, params, progress))
+        rows.extend(_measure(infra, kind, bootstrap, first, end, params, progress))
     return rows
 
 
@@ -104,7 +104,7 @@ def _measure(
     end: Offsets,
     params: Params,
     progress: Progress,
-) -> Row:
+) -> list[Row]:
     settings = infra.store_settings(kind, "consumer")
     store = ViewStore(views_url(settings), metadata)
     try:
@@ -148,7 +148,8 @@ def _measure(
         "read_model_rows": rows,
     }
     ratio = figure / ceiling
-    return Row("consumer throughput", kind, figure, "msg/s", ceiling, at_least(ratio, AIM), details)
+    row = Row("consumer throughput", kind, figure, "msg/s", ceiling, at_least(ratio, AIM), details)
+    return [row, decoding_only(row, decoding, count)]
 
 
 def timeout(count: int) -> float:

@@ -14,7 +14,7 @@ its beginning to its end: the log, and the latency part's few commands):
   group, no processing) fetching them;
 - the figure: ``servicekit.rebuild.replay(Customer360(ViewStore(...)))``, the
   rebuild ``python -m analytics rebuild-views`` runs, on a fresh store;
-- in the details, plain aiokafka again, decoding every message with
+- in a row of its own, plain aiokafka again, decoding every message with
   ``contracts.decode`` and nothing more: the rate no rebuild that checks the
   messages' contracts can pass here.
 
@@ -52,7 +52,7 @@ from bench.infra import Infrastructure
 from bench.latency import bearer, client, percentile
 from bench.model import LEADS_TOPIC
 from bench.params import Params, StoreKind
-from bench.report import Progress, Row, at_least, below
+from bench.report import Progress, Row, at_least, below, decoding_only
 from contracts import Envelope, decode
 from contracts.customers import CustomerRegistered
 from devstack.platform import ServiceProcess
@@ -94,12 +94,12 @@ def run(infra: Infrastructure, params: Params, progress: Progress) -> list[Row]:
     served: Path | None = None
     for kind in params.stores:
         settings = _settings(infra, kind)
-        rows.append(_measure(settings, kind, bootstrap, log, progress))
+        rows.extend(_measure(settings, kind, bootstrap, log, progress))
         if kind == "sqlite":
             served = settings.var_dir
     if served is None:  # PostgreSQL only: the query is measured on SQLite views
         settings = _settings(infra, "sqlite")
-        rows.append(_measure(settings, "sqlite", bootstrap, log, progress))
+        rows.extend(_measure(settings, "sqlite", bootstrap, log, progress))
         served = settings.var_dir
     rows.extend(_query_latency(bootstrap, served, log, params, progress))
     return rows
@@ -240,7 +240,7 @@ def _settings(infra: Infrastructure, kind: StoreKind) -> ServiceSettings:
 
 def _measure(
     settings: ServiceSettings, kind: StoreKind, bootstrap: str, log: Log, progress: Progress
-) -> Row:
+) -> list[Row]:
     progress(f"rebuild/{kind}: ceiling, plain aiokafka consuming {', '.join(Customer360.topics)}")
     consumed, ceiling_seconds = asyncio.run(_plain_consume(bootstrap, Customer360.topics))
     ceiling = consumed / ceiling_seconds
@@ -277,7 +277,7 @@ def _measure(
         "generate_seconds": log.seconds,
         "customers": len(log.customer_ids),
     }
-    return Row(
+    row = Row(
         "rebuild Customer360",
         kind,
         figure,
@@ -286,6 +286,7 @@ def _measure(
         at_least(figure / ceiling, AIM_SHARE),
         details,
     )
+    return [row, decoding_only(row, decoding_seconds, consumed)]
 
 
 def _check_every_customer_is_there(store: ViewStore, log: Log) -> None:
