@@ -141,15 +141,13 @@ def _measure(
         "tracked_seconds": seconds,
         "ceiling_seconds_before": before,
         "ceiling_seconds_after": after,
-        "decoding_only_seconds": decoding,
-        "decoding_only_share": round(decoding_rate / ceiling, 3),
         "topic": LEADS_TOPIC,
         "partitions": len(first),
         "read_model_rows": rows,
     }
     ratio = figure / ceiling
     row = Row("consumer throughput", kind, figure, "msg/s", ceiling, at_least(ratio, AIM), details)
-    return [row, decoding_only(row, decoding, count)]
+    return [row, decoding_only("consumer", row, decoding, count)]
 
 
 def timeout(count: int) -> float:

@@ -79,12 +79,12 @@ class Row:
         }
 
 
-def decoding_only(row: Row, seconds: float, messages: int) -> Row:
+def decoding_only(part: str, row: Row, seconds: float, messages: int) -> Row:
     """The floor beside ``row``: plain aiokafka decoding every message against its
     contract and doing nothing else, in the same run. No consumer that checks its
     contracts passes this rate here, so its ratio bounds what ``row``'s aim can ask."""
     return Row(
-        f"{row.measure.split()[0]}, decoding only",
+        f"{part}, decoding only",
         row.store,
         messages / seconds,
         row.unit,
