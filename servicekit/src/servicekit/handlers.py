@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Index, Table
 
 from servicekit.consumer import Delivery, tracking_name
 from servicekit.eventstore import CausedEvents, ServiceApplication
@@ -34,6 +34,8 @@ class Projection:
 
     name = "views"
     topics: tuple[str, ...] = ()
+    #: indexes that only queries need: a replay builds them at its end (see ViewStore.defer)
+    deferred_indexes: tuple[Index, ...] = ()
 
     def __init__(self, store: ViewStore) -> None:
         self.store = store
@@ -107,6 +109,11 @@ class Projection:
 
     def reset(self) -> None:
         self.store.drop()
+
+    def reset_for_replay(self) -> None:
+        """Reset, leaving :attr:`deferred_indexes` to be built once the replay is done."""
+        self.reset()
+        self.store.defer(self.deferred_indexes)
 
 
 class Inbox:

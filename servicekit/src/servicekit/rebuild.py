@@ -19,7 +19,7 @@ from servicekit.handlers import Projection
 
 async def replay(projection: Projection, bootstrap_servers: str, progress: bool = True) -> int:
     """Reset the projection and apply every message of its topics; return the count."""
-    await asyncio.to_thread(projection.reset)
+    await asyncio.to_thread(projection.reset_for_replay)
     partitions = await kafka.partitions_of(bootstrap_servers, projection.topics)
     consumer = kafka.consumer(bootstrap_servers, group_id=None, client_id="rebuild")
     await consumer.start()
@@ -55,6 +55,7 @@ async def replay(projection: Projection, bootstrap_servers: str, progress: bool 
                             remaining.discard(tp)
             finally:
                 await writes.finished()
+        await asyncio.to_thread(projection.store.build_deferred_indexes)
         return done
     finally:
         await consumer.stop()

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 import pytest
 from eventsourcing.persistence import Tracking
+from sqlalchemy import inspect
 
 from analytics.views import ERP_CUSTOMER, metadata, references
 from analytics.views.customer360 import Customer360
 from contracts import Envelope, IntegrationEvent, topic_of
 from contracts.cases import CaseOpened
-from contracts.customers import CustomerRegistered
+from contracts.customers import CustomerErased, CustomerMerged, CustomerRegistered
 from contracts.erp.orders import OrderLine, OrderPaid, OrderPlaced, OrderReturned, ReturnedLine
 from contracts.erp.payments import PaymentOverdue
 from contracts.loyalty import LoyaltyAccountOpened
@@ -245,3 +246,68 @@ def test_a_client_waiting_for_a_customer_gets_the_view_as_soon_as_it_is_applied(
     waiter.join(timeout=10)
     assert not waiter.is_alive()
     assert answers[0]["profile"]["customer_id"] == "c-5"  # type: ignore[index]
+
+
+def index_names(view: Customer360) -> set[str]:
+    with view.store.reading() as connection:
+        found = inspect(connection)
+        tables = {index.table.name for index in view.deferred_indexes}  # type: ignore[union-attr]
+        return {str(index["name"]) for table in tables for index in found.get_indexes(table)}
+
+
+DEFERRED = {str(index.name) for index in Customer360.deferred_indexes}
+
+
+def test_a_replay_leaves_the_indexes_only_queries_need_until_the_end(view: Customer360) -> None:
+    feed = Feed(view)
+    view.reset_for_replay()
+
+    feed(registered("c-1"), order("o-1", "c-1"))
+
+    assert "timeline_newest_first" in DEFERRED
+    assert index_names(view) & DEFERRED == set()
+    view.store.build_deferred_indexes()
+    assert index_names(view) >= DEFERRED
+
+
+def test_a_merge_met_during_a_replay_builds_the_deferred_indexes_before_moving_history(
+    view: Customer360,
+) -> None:
+    feed = Feed(view)
+    view.reset_for_replay()
+    feed(registered("c-old"), order("o-1", "c-old"), registered("c-new"), order("o-2", "c-new"))
+
+    feed(CustomerMerged(customer_id="c-new", merged_customer_id="c-old", merged_at=NOW))
+
+    assert index_names(view) >= DEFERRED
+    survivor = view.view("c-new")
+    assert survivor is not None
+    assert survivor["purchases"]["orders"] == 2
+    assert {"o-1", "o-2"} <= {item["data"].get("order_id") for item in view.history("c-new").items}
+
+
+def test_an_erasure_met_during_a_replay_builds_the_deferred_indexes_before_forgetting(
+    view: Customer360,
+) -> None:
+    feed = Feed(view)
+    view.reset_for_replay()
+    feed(registered("c-1"), order("o-1", "c-1"))
+
+    feed(CustomerErased(customer_id="c-1", erased_at=NOW))
+
+    assert index_names(view) >= DEFERRED
+    assert {item["type"] for item in view.history("c-1").items} == {
+        "OrderPlaced",
+        "CustomerErased",
+    }
+
+
+def test_a_store_opened_after_an_interrupted_replay_has_every_index(store_settings) -> None:
+    url = views_url(store_settings("analytics"))
+    interrupted = Customer360(ViewStore(url, metadata))
+    interrupted.reset_for_replay()
+    interrupted.store.close()
+
+    reopened = Customer360(ViewStore(url, metadata))
+
+    assert index_names(reopened) >= DEFERRED

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    Index,
     MetaData,
     String,
     Table,
@@ -171,6 +172,13 @@ class LiveViews(ViewStore):
     def drop(self) -> None:
         with self.switching:
             self._current.drop()
+
+    def defer(self, indexes: Iterable[Index]) -> None:
+        with self.switching:
+            self._current.defer(indexes)
+
+    def build_deferred_indexes(self, connection: Connection | None = None) -> None:
+        self._current.build_deferred_indexes(connection)
 
     def close(self) -> None:
         self._current.close()

@@ -68,6 +68,8 @@ class Customer360(Projection):
         "erp.orders.v1",
         "erp.payments.v1",
     )
+    #: by customer, for queries and for merges and erasures, which build them first
+    deferred_indexes = tuple(index for table in MOVED_ON_MERGE for index in table.indexes)
 
     def project_batch(self, connection: Connection, deliveries: Sequence[Delivery]) -> None:
         """Apply a batch with its changes staged and written together (see
@@ -269,6 +271,7 @@ class Customer360(Projection):
         """The right to erasure: the profile's personal fields, the consents and the
         timeline entries that carried them are gone, from the time-travel history too;
         orders, cases and points stay, filed under the bare customer id."""
+        self.store.build_deferred_indexes(batch.staged.connection)  # finds the timeline's
         key = {"customer_id": event.customer_id}
         batch.staged.upsert(profiles, key, dict.fromkeys(PERSONAL_FIELDS))
         batch.staged.upsert(consents, key, {"consents": [], "changed_at": event.erased_at})
@@ -283,6 +286,7 @@ class Customer360(Projection):
         """Two records were one person: the merged one's history (orders, payments,
         cases, pipeline, points, timeline) moves to the survivor, its ERP numbers name
         the survivor, and later messages naming it count for the survivor."""
+        self.store.build_deferred_indexes(batch.staged.connection)  # finds what moves
         survivor, merged = event.customer_id, event.merged_customer_id
         staged = batch.staged
         for table in MOVED_ON_MERGE:
