@@ -79,14 +79,20 @@ class Row:
         }
 
 
-def decoding_only(part: str, row: Row, seconds: float, messages: int) -> Row:
+def decoding_only(part: str, row: Row, seconds: float, messages: int, progress: Progress) -> Row:
     """The floor beside ``row``: plain aiokafka decoding every message against its
     contract and doing nothing else, in the same run. No consumer that checks its
     contracts passes this rate here, so its ratio bounds what ``row``'s aim can ask."""
+    rate = messages / seconds
+    share = f": {rate / row.ceiling:.0%} of the ceiling" if row.ceiling else ""
+    progress(
+        f"{part}/{row.store}: plain aiokafka decoding every message {rate:,.0f} msg/s "
+        f"({seconds:.2f}s){share}"
+    )
     return Row(
         f"{part}, decoding only",
         row.store,
-        messages / seconds,
+        rate,
         row.unit,
         row.ceiling,
         None,
