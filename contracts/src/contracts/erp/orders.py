@@ -1,4 +1,9 @@
-"""Orders as the ERP books them (topic ``erp.orders.v1``, key = order id)."""
+"""Orders as the ERP books them (topic ``erp.orders.v1``, key = order id).
+
+An ERP resends facts under new message ids, so consumers recognise a fact by its
+``business_key``: the order and what happened to it, a return by its own id or,
+from an ERP that gives none, by when it happened and what came back.
+"""
 
 from __future__ import annotations
 
@@ -52,12 +57,20 @@ class OrderPlaced(IntegrationEvent):
             raise ValueError("an order names its customer_id or its erp_customer_number")
         return self
 
+    @property
+    def business_key(self) -> str:
+        return f"{self.order_id}:{self.event_type}"
+
 
 class OrderPaid(IntegrationEvent):
     event_type: ClassVar[str] = "OrderPaid"
 
     order_id: str = Field(min_length=1)
     paid_at: datetime
+
+    @property
+    def business_key(self) -> str:
+        return f"{self.order_id}:{self.event_type}"
 
 
 class OrderCancelled(IntegrationEvent):
@@ -67,6 +80,10 @@ class OrderCancelled(IntegrationEvent):
     reason: str
     cancelled_at: datetime | None = None
 
+    @property
+    def business_key(self) -> str:
+        return f"{self.order_id}:{self.event_type}"
+
 
 class OrderReturned(IntegrationEvent):
     event_type: ClassVar[str] = "OrderReturned"
@@ -74,3 +91,18 @@ class OrderReturned(IntegrationEvent):
     order_id: str = Field(min_length=1)
     lines: list[ReturnedLine] = Field(min_length=1)
     returned_at: datetime
+    return_id: str | None = Field(
+        default=None, min_length=1, description="The ERP's own id of the return, if it has one"
+    )
+
+    @property
+    def return_key(self) -> str:
+        """The return among the order's returns: its id, or when and what came back."""
+        if self.return_id:
+            return self.return_id
+        lines = ",".join(f"{line.sku}x{line.quantity}" for line in self.lines)
+        return f"{self.returned_at.isoformat()}|{lines}"
+
+    @property
+    def business_key(self) -> str:
+        return f"{self.order_id}:{self.event_type}:{self.return_key}"

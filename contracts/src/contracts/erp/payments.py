@@ -1,6 +1,7 @@
 """Payment behaviour (topic ``erp.payments.v1``, key = invoice id).
 
-How a customer pays is a qualitative datum for their classification.
+How a customer pays is a qualitative datum for their classification. Consumers
+recognise a resent fact by its ``business_key``: the invoice and what happened to it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ class PaymentReceived(_CustomerReference):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     received_at: datetime
 
+    @property
+    def business_key(self) -> str:
+        return f"{self.invoice_id}:{self.event_type}"
+
 
 class PaymentOverdue(_CustomerReference):
     event_type: ClassVar[str] = "PaymentOverdue"
@@ -44,3 +49,8 @@ class PaymentOverdue(_CustomerReference):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     days_overdue: int = Field(gt=0)
     reported_at: datetime | None = None
+
+    @property
+    def business_key(self) -> str:
+        """Each report of an invoice's days overdue is a fact of its own."""
+        return f"{self.invoice_id}:{self.event_type}:{self.days_overdue}"

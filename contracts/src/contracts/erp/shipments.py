@@ -1,4 +1,8 @@
-"""Deliveries (topic ``erp.shipments.v1``, key = order id)."""
+"""Deliveries (topic ``erp.shipments.v1``, key = order id).
+
+Consumers recognise a resent fact by its ``business_key``: the order and what
+happened to its delivery.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,10 @@ class ShipmentDispatched(IntegrationEvent):
     dispatched_at: datetime
     eta: date
 
+    @property
+    def business_key(self) -> str:
+        return f"{self.order_id}:{self.event_type}:{self.shipment_id}"
+
 
 class ShipmentDelayed(IntegrationEvent):
     event_type: ClassVar[str] = "ShipmentDelayed"
@@ -29,6 +37,10 @@ class ShipmentDelayed(IntegrationEvent):
     new_eta: date
     reason: str
 
+    @property
+    def business_key(self) -> str:
+        return f"{self.order_id}:{self.event_type}:{self.new_eta.isoformat()}"
+
 
 class ShipmentDelivered(IntegrationEvent):
     event_type: ClassVar[str] = "ShipmentDelivered"
@@ -36,3 +48,7 @@ class ShipmentDelivered(IntegrationEvent):
     order_id: str = Field(min_length=1)
     shipment_id: str | None = None
     delivered_at: datetime
+
+    @property
+    def business_key(self) -> str:
+        return f"{self.order_id}:{self.event_type}"

@@ -5,7 +5,8 @@ issued, reversed or expired, tiers changed, segments noted) is saved with the me
 tracking record in one transaction: a redelivered message has no second effect.
 Intake is also idempotent by business key, for an ERP that sends the same
 order again under a new message id: an order id is received once, a payment
-or cancellation moves an order once, a return is keyed by its time and lines.
+or cancellation moves an order once, a return is known by its key
+(``OrderReturned.return_key``: its id, or its time and lines).
 """
 
 from __future__ import annotations
@@ -344,18 +345,11 @@ class LoyaltyInbox(Inbox):
                 account.expire_due(follow_up.returned_at, rules)
                 account.return_lines(
                     follow_up.order_id,
-                    return_key(follow_up),
+                    follow_up.return_key,
                     [(line.sku, line.quantity) for line in follow_up.lines],
                     follow_up.returned_at,
                     rules,
                 )
-
-
-def return_key(returned: OrderReturned) -> str:
-    """A return is known by when it happened and what came back: the same return
-    sent again (under any message id) is recognised and applied once."""
-    lines = ",".join(f"{line.sku}x{line.quantity}" for line in returned.lines)
-    return f"{returned.returned_at.isoformat()}|{lines}"
 
 
 class _Work:
