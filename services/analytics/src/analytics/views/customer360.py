@@ -12,7 +12,16 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from analytics.domain.valuation import Order
-from analytics.views import ERP_CUSTOMER, ORDER, lookups, metadata, references, timeline
+from analytics.views import (
+    ERP_CUSTOMER,
+    ORDER,
+    accounts,
+    lookups,
+    metadata,
+    purchases,
+    references,
+    timeline,
+)
 from analytics.views.facts import (
     leads,
     opportunities,
@@ -140,16 +149,7 @@ class Customer360(Projection):
                 self._merge(batch, event)
                 return event.customer_id
             case LoyaltyAccountOpened() as event:
-                staged.upsert(
-                    loyalty_accounts,
-                    {"customer_id": event.customer_id},
-                    {
-                        "account_id": event.account_id,
-                        "tier": event.tier,
-                        "points_balance": event.points_balance,
-                        "opened_at": event.opened_at,
-                    },
-                )
+                accounts.opened(staged, event, delivery.envelope.aggregateversion)
                 return event.customer_id
             case CaseOpened() as event:
                 staged.upsert(
@@ -165,7 +165,7 @@ class Customer360(Projection):
                         "opened_at": event.opened_at,
                     },
                 )
-                return project_fact(staged, event)
+                return project_fact(staged, event, delivery.envelope.aggregateversion)
             case OrderPlaced() as event:
                 return self._order_placed(batch, delivery, event)
             case OrderPaid() | OrderCancelled() | OrderReturned() as event:
@@ -175,21 +175,11 @@ class Customer360(Projection):
                 if customer_id is None:
                     batch.park(ERP_CUSTOMER + str(event.erp_customer_number), delivery)
                     return None
-                overdue = event.days_overdue if isinstance(event, PaymentOverdue) else None
-                staged.upsert(
-                    payments,
-                    {"invoice_id": event.invoice_id},
-                    {
-                        "customer_id": customer_id,
-                        "amount": event.amount,
-                        "currency": event.currency,
-                        "status": "overdue" if overdue else "received",
-                        "days_overdue": overdue,
-                    },
+                return (
+                    customer_id if purchases.paid_or_overdue(staged, event, customer_id) else None
                 )
-                return customer_id
             case other:
-                return project_fact(staged, other)
+                return project_fact(staged, other, delivery.envelope.aggregateversion)
 
     def settle_parked(self, parked_since: datetime | None = None) -> int:
         """Apply the messages parked (since ``parked_since``, or ever) under a reference
@@ -319,32 +309,8 @@ class Customer360(Projection):
         if customer_id is None:
             batch.park(ERP_CUSTOMER + str(event.erp_customer_number), delivery)
             return None
-        batch.staged.upsert(
-            orders,
-            {"order_id": event.order_id},
-            {
-                "customer_id": customer_id,
-                "placed_at": event.placed_at,
-                "currency": event.currency,
-                "channel": event.channel,
-                "payment_method": event.payment_method,
-                "total": event.total,
-                "returned_amount": Decimal(0),
-                "status": "placed",
-            },
-        )
-        for number, line in enumerate(event.lines):
-            batch.staged.upsert(
-                order_lines,
-                {"order_id": event.order_id, "line_no": number},
-                {
-                    "sku": line.sku,
-                    "category": line.category,
-                    "quantity": line.quantity,
-                    "returned_quantity": 0,
-                    "unit_price": line.unit_price,
-                },
-            )
+        if not purchases.placed(batch.staged, event, customer_id):
+            return None  # sent again: the order and what waited for it are applied
         for waiting in batch.release(ORDER + event.order_id):
             self._project(batch, waiting)
         return customer_id
@@ -355,45 +321,16 @@ class Customer360(Projection):
         delivery: Delivery,
         event: OrderPaid | OrderCancelled | OrderReturned,
     ) -> str | None:
-        """Apply a follow-up naming only the order; return the order's customer."""
-        key = {"order_id": event.order_id}
-        order = batch.staged.row(orders, key)
+        """Apply a follow-up naming only the order; return the order's customer, or None
+        when the order is still on its way or knew this already."""
+        order = batch.staged.row(orders, {"order_id": event.order_id})
         if order is None:  # the order itself has not been applied yet
             batch.park(ORDER + event.order_id, delivery)
             return None
-        if isinstance(event, OrderPaid):
-            batch.staged.upsert(orders, key, {"status": "paid", "paid_at": event.paid_at})
-        elif isinstance(event, OrderCancelled):
-            batch.staged.upsert(orders, key, {"status": "cancelled"})
-        else:
-            self._order_returned(batch.staged, order, event)
+        if not purchases.followed_up(batch.staged, order, event):
+            return None
         customer_id: str = order["customer_id"]
         return customer_id
-
-    def _order_returned(self, staged: Staged, order: dict[str, Any], event: OrderReturned) -> None:
-        lines = staged.rows_under(order_lines, event.order_id)
-        refunded = Decimal(0)
-        for returned in event.lines:
-            remaining = returned.quantity
-            for line in lines:
-                if line["sku"] != returned.sku or remaining == 0:
-                    continue
-                taken = min(remaining, line["quantity"] - line["returned_quantity"])
-                if taken <= 0:
-                    continue
-                remaining -= taken
-                refunded += taken * line["unit_price"]
-                line["returned_quantity"] += taken
-                staged.upsert(
-                    order_lines,
-                    {"order_id": event.order_id, "line_no": line["line_no"]},
-                    {"returned_quantity": line["returned_quantity"]},
-                )
-        staged.upsert(
-            orders,
-            {"order_id": event.order_id},
-            {"returned_amount": order["returned_amount"] + refunded, "status": "returned"},
-        )
 
     # queries
 
@@ -547,11 +484,13 @@ class _Batch:
     parked: set[str]
     held: dict[str, list[Delivery]] = field(default_factory=dict)  # parked during the batch
     looked_up: set[str] = field(default_factory=set)  # references ``aliases`` answers for
+    asked_parked: set[str] = field(default_factory=set)  # references ``parked`` answers for
 
     @classmethod
     def reading_ahead(cls, connection: Connection, deliveries: Sequence[Delivery]) -> _Batch:
-        followed_up: list[str] = []
+        followed_up: list[str] = []  # orders, placed or followed up
         returned: list[str] = []
+        invoices: list[str] = []
         named: list[str] = []  # ERP customer numbers
         customers: list[str] = []  # customers named by the ERP, perhaps merged since
         placed: list[str] = []
@@ -563,7 +502,10 @@ class _Batch:
                 case OrderPaid(order_id=order_id) | OrderCancelled(order_id=order_id):
                     followed_up.append(order_id)
                 case OrderPlaced(order_id=order_id):
+                    followed_up.append(order_id)
                     placed.append(ORDER + order_id)
+                case PaymentReceived(invoice_id=invoice_id) | PaymentOverdue(invoice_id=invoice_id):
+                    invoices.append(invoice_id)
             # a model's fields are its instance dict: getattr would raise for most events
             if number := vars(delivery.event).get("erp_customer_number"):
                 named.append(ERP_CUSTOMER + number)
@@ -573,6 +515,7 @@ class _Batch:
                 customers.append(MERGED + delivery.event.customer_id)  # its ERP number's
         staged = Staged(connection)
         staged.prefetch(orders, followed_up)
+        staged.prefetch(payments, invoices)
         staged.prefetch_under(order_lines, returned)
         looked_up = set(named + customers)
         aliases = references.resolve_many(connection, looked_up)
@@ -582,8 +525,10 @@ class _Batch:
             MERGED + target for reference, target in aliases.items() if reference in numbers
         } - looked_up
         aliases.update(references.resolve_many(connection, survivors))
-        batch = cls(staged, aliases, references.parked_among(connection, named + placed))
+        asked = named + placed
+        batch = cls(staged, aliases, references.parked_among(connection, asked))
         batch.looked_up = looked_up | survivors
+        batch.asked_parked = set(asked)
         return batch
 
     def resolve(self, reference: str) -> str | None:
@@ -597,9 +542,12 @@ class _Batch:
         self.held.setdefault(reference, []).append(delivery)
 
     def release(self, reference: str) -> list[Delivery]:
+        """What waited for ``reference``: parked in the store and held by this batch. A
+        reference not read ahead (a released order's own) is asked of the store."""
         stored = []
-        if reference in self.parked:
+        if reference in self.parked or reference not in self.asked_parked:
             self.parked.discard(reference)
+            self.asked_parked.add(reference)
             stored = references.release(self.staged.connection, reference)
         return stored + self.held.pop(reference, [])
 

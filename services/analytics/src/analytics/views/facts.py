@@ -22,8 +22,8 @@ from sqlalchemy import (
     Table,
 )
 
-from analytics.views import metadata
-from analytics.views.profiles import cases, loyalty_accounts
+from analytics.views import accounts, metadata
+from analytics.views.profiles import cases
 from contracts import IntegrationEvent
 from contracts.campaigns import CampaignCostRecorded, CampaignLaunched
 from contracts.cases import (
@@ -119,8 +119,9 @@ MOVEMENT_KINDS: dict[type[IntegrationEvent], str] = {
 }
 
 
-def project_fact(staged: Staged, event: IntegrationEvent) -> str | None:
-    """Apply one lead, pipeline, points or service event; return its customer."""
+def project_fact(staged: Staged, event: IntegrationEvent, version: int | None) -> str | None:
+    """Apply one lead, pipeline, points or service event (``version``: its aggregate's);
+    return its customer."""
     match event:
         case CampaignLaunched():
             staged.upsert(
@@ -206,14 +207,7 @@ def project_fact(staged: Staged, event: IntegrationEvent) -> str | None:
             )
             return event.customer_id or customer
         case TierChanged():
-            account = {"customer_id": event.customer_id}
-            # the account's opening may still be on its way
-            if not staged.update(loyalty_accounts, account, {"tier": event.tier}):
-                staged.upsert(
-                    loyalty_accounts,
-                    {"customer_id": event.customer_id},
-                    {"account_id": event.account_id, "tier": event.tier, "points_balance": 0},
-                )
+            accounts.tier_changed(staged, event, version)
             return event.customer_id
         case (
             PointsIssued()
@@ -233,10 +227,8 @@ def project_fact(staged: Staged, event: IntegrationEvent) -> str | None:
                     "occurred_at": event.occurred_at,
                 },
             )
-            staged.update(
-                loyalty_accounts,
-                {"customer_id": event.customer_id},
-                {"points_balance": event.balance_after},
+            accounts.balance_moved(
+                staged, event.customer_id, event.account_id, event.balance_after, version
             )
             return event.customer_id
         case CaseOpened():

@@ -23,7 +23,9 @@ PERSON = (
     .where(profiles.c.customer_id == CUSTOMER)
 )
 
-ACCOUNT = select(loyalty_accounts).where(loyalty_accounts.c.customer_id == CUSTOMER)
+ACCOUNT = select(
+    *(column for column in loyalty_accounts.c if not column.name.endswith("_version"))
+).where(loyalty_accounts.c.customer_id == CUSTOMER)
 
 CASES = (
     select(

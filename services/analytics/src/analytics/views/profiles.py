@@ -28,9 +28,12 @@ loyalty_accounts = Table(
     metadata,
     Column("customer_id", String(64), primary_key=True),
     Column("account_id", String(64), nullable=False),
-    Column("tier", String(20), nullable=False),
+    Column("tier", String(20)),  # None until the opening or a tier change arrives
     Column("points_balance", BigInteger, nullable=False),
     Column("opened_at", DateTime(timezone=True)),
+    # the account versions the tier and the balance come from (see views.accounts)
+    Column("tier_version", BigInteger),
+    Column("balance_version", BigInteger),
 )
 
 cases = Table(
