@@ -1,10 +1,15 @@
-"""Who support's customers are, so agents see a name rather than an id."""
+"""Who support's customers are, so agents see a name rather than an id.
+
+A profile change carries only what changed, so the first and last names are kept
+apart and the name agents see is put together when asked: a change of the e-mail
+alone (or of the last name alone) keeps the rest of the name.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, String, Table, select
+from sqlalchemy import Column, Connection, DateTime, String, Table, select
 
 from contracts.customers import CustomerErased, CustomerProfileChanged, CustomerRegistered
 from servicekit.upserts import upsert
@@ -16,10 +21,12 @@ customers = Table(
     "customers",
     metadata,
     Column("customer_id", String(64), primary_key=True),
-    Column("name", String(250), nullable=False),
+    Column("first_name", String(100)),
+    Column("last_name", String(100)),
     Column("email", String(320)),
     Column("phone", String(40)),
     Column("erp_customer_number", String(64)),
+    Column("erased_at", DateTime(timezone=True)),
 )
 
 
@@ -28,21 +35,17 @@ def registered(connection: Connection, event: CustomerRegistered) -> None:
         connection,
         customers,
         {"customer_id": event.customer_id},
-        {
-            "name": f"{event.first_name} {event.last_name}",
-            "email": event.email,
-            "phone": event.phone,
-            "erp_customer_number": event.erp_customer_number,
-        },
+        event.model_dump(
+            include={"first_name", "last_name", "email", "phone", "erp_customer_number"}
+        ),
     )
 
 
 def profile_changed(connection: Connection, event: CustomerProfileChanged) -> None:
     changes: dict[str, Any] = event.model_dump(
-        include={"email", "phone", "erp_customer_number"}, exclude_none=True
+        include={"first_name", "last_name", "email", "phone", "erp_customer_number"},
+        exclude_none=True,
     )
-    if event.first_name or event.last_name:
-        changes["name"] = f"{event.first_name or ''} {event.last_name or ''}".strip()
     if changes:
         upsert(connection, customers, {"customer_id": event.customer_id}, changes)
 
@@ -53,7 +56,13 @@ def erased(connection: Connection, event: CustomerErased) -> None:
         connection,
         customers,
         {"customer_id": event.customer_id},
-        {"name": ERASED_NAME, "email": None, "phone": None},
+        {
+            "first_name": None,
+            "last_name": None,
+            "email": None,
+            "phone": None,
+            "erased_at": event.erased_at,
+        },
     )
 
 
@@ -63,4 +72,14 @@ def find(connection: Connection, customer_id: str) -> dict[str, Any] | None:
         .mappings()
         .first()
     )
-    return dict(row) if row else None
+    if row is None:
+        return None
+    names = (row["first_name"], row["last_name"])
+    name = ERASED_NAME if row["erased_at"] else " ".join(n for n in names if n) or None
+    return {
+        "customer_id": row["customer_id"],
+        "name": name,
+        "email": row["email"],
+        "phone": row["phone"],
+        "erp_customer_number": row["erp_customer_number"],
+    }

@@ -1,7 +1,14 @@
-"""Where each order is, so support answers "where is my order?" without asking the ERP."""
+"""Where each order is, so support answers "where is my order?" without asking the ERP.
+
+The ERP resends facts under new message ids, and an order's facts reach support on
+two topics: every change commutes. An order's status and its shipment's are the
+furthest their facts took them (:data:`ORDER_PROGRESS`, :data:`SHIPMENT_PROGRESS`), a
+delay only ever moves the ETA later, and an order placed again changes nothing.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -91,7 +98,15 @@ def delay_handled(connection: Connection, order_id: str, new_eta: Any, at: Any) 
     )
 
 
+#: an order's statuses from first to last: a fact never takes an order back
+ORDER_PROGRESS = ("placed", "paid", "returned", "cancelled")
+#: a shipment's, likewise
+SHIPMENT_PROGRESS = (None, "dispatched", "delayed", "delivered")
+
+
 def placed(connection: Connection, event: OrderPlaced, customer_id: str | None) -> None:
+    if known(connection, event.order_id):
+        return  # sent again
     upsert(
         connection,
         orders,
@@ -125,31 +140,46 @@ def followed_up(
     | ShipmentDelayed
     | ShipmentDelivered,
 ) -> None:
+    order = find(connection, event.order_id)
+    assert order is not None, "followed up only once placed"
     changes: dict[str, Any]
     match event:
         case OrderPaid():
-            changes = {"status": "paid"}
+            changes = {"status": _furthest(ORDER_PROGRESS, order["status"], "paid")}
         case OrderCancelled():
             changes = {"status": "cancelled"}
         case OrderReturned():
-            changes = {"status": "returned"}
+            changes = {"status": _furthest(ORDER_PROGRESS, order["status"], "returned")}
         case ShipmentDispatched():
             changes = {
-                "shipment_status": "dispatched",
+                "shipment_status": _furthest(
+                    SHIPMENT_PROGRESS, order["shipment_status"], "dispatched"
+                ),
                 "shipment_id": event.shipment_id,
                 "carrier": event.carrier,
                 "tracking_number": event.tracking_number,
-                "eta": event.eta,
+                "eta": _later(order["eta"], event.eta),
             }
         case ShipmentDelayed():
             changes = {
-                "shipment_status": "delayed",
-                "eta": event.new_eta,
-                "delay_reason": event.reason,
+                "shipment_status": _furthest(
+                    SHIPMENT_PROGRESS, order["shipment_status"], "delayed"
+                ),
+                "eta": _later(order["eta"], event.new_eta),
             }
+            if changes["eta"] == event.new_eta:
+                changes["delay_reason"] = event.reason
         case ShipmentDelivered():
             changes = {"shipment_status": "delivered", "delivered_at": event.delivered_at}
     connection.execute(update(orders).where(orders.c.order_id == event.order_id).values(**changes))
+
+
+def _furthest(progress: tuple[str | None, ...], status: str | None, reached: str) -> str:
+    return max(status, reached, key=progress.index) or reached
+
+
+def _later(eta: date | None, other: date) -> date:
+    return other if eta is None else max(eta, other)
 
 
 def customer_known(connection: Connection, erp_customer_number: str, customer_id: str) -> None:
