@@ -173,9 +173,7 @@ def test_any_delivery_of_the_same_logs_gives_the_same_accounts(
     assert consume(reference_inbox, in_order(partitioned(sent, partitions=1))) == 0
 
     delivered, inbox = applications()
-    steps = plan(
-        partitioned(with_copies, partitions=3), lambda n: data.draw(st.integers(0, n - 1))
-    )
+    steps = plan(partitioned(with_copies, partitions=3), lambda n: data.draw(st.integers(0, n - 1)))
     assert consume(inbox, steps) == 0
 
     assert accounts(delivered) == accounts(reference)
