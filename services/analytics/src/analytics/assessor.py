@@ -29,7 +29,7 @@ class Assessor:
 
     def run(self, as_of: datetime | None = None) -> dict[str, Any]:
         as_of = as_of or datetime.now(UTC)
-        assessed = assess(self.view.order_book(), as_of, self.valuation)
+        assessed = assess(self.view.order_book(), as_of, self.valuation).customers
         self.assessments.replace(assessed, as_of)
         recorded = self.app.record_assessments(assessed, self.signals, as_of)
         return {"as_of": as_of, "customers": len(assessed), "signals": recorded}
