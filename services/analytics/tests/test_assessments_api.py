@@ -331,3 +331,20 @@ def test_an_unknown_assessment_is_a_404_problem(client: TestClient) -> None:
     assert unknown.status_code == 404
     assert unknown.headers["content-type"] == "application/problem+json"
     assert malformed.status_code == 422
+
+
+def test_a_customer_is_read_in_the_latest_assessment_whose_results_replaced_the_earlier_ones(
+    client: TestClient, runtime: Runtime
+) -> None:
+    shop(Feed(runtime))
+    earlier = run(client)["assessment_id"]
+    latest = run(client)["assessment_id"]
+
+    now = client.get(f"/assessments/{latest}/customers/steady", headers=ANALYST)
+    before = client.get(f"/assessments/{earlier}/customers/steady", headers=ANALYST)
+    nobody = client.get(f"/assessments/{latest}/customers/nobody", headers=ANALYST)
+
+    assert now.json() == client.get("/customers/steady/360", headers=ANALYST).json()["assessment"]
+    assert before.status_code == 410
+    assert before.headers["content-type"] == "application/problem+json"
+    assert nobody.status_code == 404
