@@ -111,6 +111,12 @@ def test_a_customer_who_stopped_buying_gets_a_churn_signal_that_loyalty_turns_in
         )
 
         run = http.post(f"{analytics}/assessments/run", headers=ADMIN)
+        assert run.status_code == 202, run.text
+        job = eventually(
+            lambda: http.get(f"{analytics}{run.headers['Location']}", headers=ADMIN),
+            lambda found: found["status"] in ("succeeded", "failed"),
+        )
+        latest = http.get(f"{analytics}/assessments/latest", headers=READER).json()
         seen = http.get(f"{analytics}/customers/{customer_id}/360", headers=READER).json()
         after = http.get(f"{analytics}/kpis", params=window, headers=READER).json()
         offers = eventually(
@@ -121,7 +127,10 @@ def test_a_customer_who_stopped_buying_gets_a_churn_signal_that_loyalty_turns_in
             lambda found: any(offer["kind"] == "win_back" for offer in found),
         )
 
-    assert run.status_code == 200, run.text
+    assert job["status"] == "succeeded", job
+    assert job["result"]["scenario"] is False
+    assert latest["id"] == job["result"]["assessment_id"]
+    assert latest["models"]["purchases"]["parameters"]["r"] > 0
     assessment = seen["assessment"]
     assert assessment["segment"]
     assert assessment["churn_risk"] > 0.9

@@ -39,20 +39,27 @@ def test_the_cdnow_sample_has_the_papers_2357_customers(
 def test_bg_nbd_fitted_on_cdnow_matches_the_published_estimates(
     cdnow: list[tuple[PurchaseHistory, float]],
 ) -> None:
-    fitted = BgNbd.fit(history for history, _ in cdnow)
+    fit = BgNbd.fit(history for history, _ in cdnow)
+    fitted = fit.model
 
+    assert fit.converged
+    assert fit.customers == 2357
     assert round(fitted.r, 2) == round(PUBLISHED_BG_NBD.r, 2)
     assert round(fitted.alpha, 2) == round(PUBLISHED_BG_NBD.alpha, 2)
     assert round(fitted.a, 2) == round(PUBLISHED_BG_NBD.a, 2)
     assert round(fitted.b, 2) == round(PUBLISHED_BG_NBD.b, 2)
-    assert sum(fitted.log_likelihood(h) for h, _ in cdnow) == pytest.approx(-9582.4, abs=0.1)
+    assert fit.log_likelihood == pytest.approx(-9582.4, abs=0.1)
+    assert sum(fitted.log_likelihood(h) for h, _ in cdnow) == pytest.approx(fit.log_likelihood)
 
 
 def test_gamma_gamma_fitted_on_cdnow_matches_the_published_estimates(
     cdnow: list[tuple[PurchaseHistory, float]],
 ) -> None:
-    fitted = GammaGamma.fit((history.frequency, spend) for history, spend in cdnow)
+    fit = GammaGamma.fit((history.frequency, spend) for history, spend in cdnow)
+    fitted = fit.model
 
+    assert fit.converged
+    assert fit.customers == 946
     assert fitted.p == pytest.approx(PUBLISHED_GAMMA_GAMMA.p, abs=0.01)
     assert fitted.q == pytest.approx(PUBLISHED_GAMMA_GAMMA.q, abs=0.01)
     assert fitted.gamma == pytest.approx(PUBLISHED_GAMMA_GAMMA.gamma, abs=0.01)

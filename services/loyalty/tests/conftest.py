@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
 
 from contracts import Envelope, IntegrationEvent
 from contracts.customers import CustomerProfileChanged, CustomerRegistered
@@ -119,3 +122,15 @@ def loyalty(store_settings: Any) -> Iterator[tuple[Loyalty, LoyaltyInbox]]:
     app = Loyalty(store_environment(store_settings("loyalty")))
     yield app, LoyaltyInbox(app)
     app.close()
+
+
+def finished(client: TestClient, started: Response, headers: dict[str, str]) -> dict[str, Any]:
+    """The job a 202 answer started, once it finished."""
+    assert started.status_code == 202, started.text
+    deadline = time.monotonic() + 30
+    while True:
+        job: dict[str, Any] = client.get(started.headers["Location"], headers=headers).json()
+        if job["status"] not in ("queued", "running"):
+            return job
+        assert time.monotonic() < deadline, f"job still {job['status']}"
+        time.sleep(0.02)

@@ -16,6 +16,8 @@ from loyalty.settings import LoyaltySettings
 from servicekit.auth import issue_token
 from servicekit.settings import DEV_SIGNING_KEY
 
+from .conftest import finished
+
 
 def bearer(*roles: str, subject: str = "alice@example.com") -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(DEV_SIGNING_KEY, subject, list(roles))}"}
@@ -120,10 +122,13 @@ def test_the_statement_pages_through_movements_newest_or_oldest_first(client: Te
 
 
 def test_the_expiry_run_expires_due_lots_of_every_account(client: TestClient) -> None:
-    response = client.post("/accounts/expire?as_of=2030-01-01T00:00:00Z", headers=ADMIN)
+    job = finished(
+        client, client.post("/accounts/expire?as_of=2030-01-01T00:00:00Z", headers=ADMIN), ADMIN
+    )
 
-    assert response.status_code == 200
-    assert response.json()["points_expired"] == 200
+    assert job["status"] == "succeeded"
+    assert job["kind"] == "points-expiry"
+    assert job["result"] == {"as_of": "2030-01-01T00:00:00Z", "points_expired": 200}
     assert client.get("/accounts/c-1", headers=ANALYST).json()["available_points"] == 0
 
 
@@ -142,6 +147,27 @@ def test_tier_thresholds_and_earning_rules_are_set_with_put(client: TestClient) 
 
 def test_the_clock_of_the_expiry_run_can_be_given(client: TestClient) -> None:
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    response = client.post(f"/accounts/expire?as_of={now}", headers=ADMIN)
+    job = finished(client, client.post(f"/accounts/expire?as_of={now}", headers=ADMIN), ADMIN)
 
-    assert response.json()["points_expired"] == 0
+    assert job["result"]["points_expired"] == 0
+
+
+def test_an_expiry_run_answers_at_once_with_a_job_to_follow(client: TestClient) -> None:
+    started = client.post("/accounts/expire", headers=ADMIN)
+
+    assert started.status_code == 202
+    assert started.headers["Location"] == f"/jobs/{started.json()['id']}"
+    assert started.json()["status"] in ("queued", "running", "succeeded")
+    assert finished(client, started, ADMIN)["status"] == "succeeded"
+
+
+def test_an_expiry_run_with_a_time_without_zone_is_refused_and_expires_nothing(
+    client: TestClient,
+) -> None:
+    refused = client.post("/accounts/expire?as_of=2030-01-01T00:00:00", headers=ADMIN)
+    reader = client.post("/accounts/expire", headers=ANALYST)
+
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert reader.status_code == 403
+    assert client.get("/accounts/c-1", headers=ANALYST).json()["available_points"] == 200

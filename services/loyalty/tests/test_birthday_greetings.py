@@ -18,7 +18,7 @@ from servicekit.auth import issue_token
 from servicekit.consumer import Delivery
 from servicekit.settings import DEV_SIGNING_KEY
 
-from .conftest import T0, Messages
+from .conftest import T0, Messages, finished
 
 ADMIN = {"Authorization": f"Bearer {issue_token(DEV_SIGNING_KEY, 'a', ['admin'])}"}
 READER = {"Authorization": f"Bearer {issue_token(DEV_SIGNING_KEY, 's', ['support'])}"}
@@ -100,12 +100,14 @@ def test_a_greeting_run_is_an_admin_route_that_greets_nobody_twice(
         day = BIRTHDAY.replace(year=2026) + timedelta(days=1)
 
         refused = client.post(f"/greetings/run?on={day}", headers=READER)
-        first = client.post(f"/greetings/run?on={day}", headers=ADMIN)
-        second = client.post(f"/greetings/run?on={day}", headers=ADMIN)
+        first = finished(client, client.post(f"/greetings/run?on={day}", headers=ADMIN), ADMIN)
+        second = finished(client, client.post(f"/greetings/run?on={day}", headers=ADMIN), ADMIN)
         account = client.get("/accounts/c-1", headers=READER).json()
 
     assert refused.status_code == 403
-    assert (first.json()["greeted"], second.json()["greeted"]) == (["c-1"], [])
+    assert (first["kind"], first["status"]) == ("birthday-greetings", "succeeded")
+    assert first["result"] == {"on": day.isoformat(), "greeted": ["c-1"]}
+    assert second["result"]["greeted"] == []
     assert account["available_points"] == 250
 
 

@@ -7,18 +7,23 @@ import io
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
 from analytics.assessor import Assessor
 from analytics.domain.kpis import Period
+from analytics.domain.runs import AssessmentInTheFuture
 from analytics.views.assessments import Assessments
 from analytics.views.customer360 import Customer360
 from analytics.views.kpis import Kpis
+from servicekit import jobs
 from servicekit.auth import Principal, require
+from servicekit.jobs import Job
 from servicekit.problems import Problem
 from servicekit.service import handler
 
@@ -228,15 +233,148 @@ def segment_members(
     }
 
 
-@routes.post("/assessments/run", tags=["assessments"])
+class BgNbdOut(BaseModel):
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+
+class GammaGammaOut(BaseModel):
+    p: float
+    q: float
+    gamma: float
+
+
+class ModelFitOut(BaseModel):
+    fitted: bool = Field(
+        description="Estimated on the shop's customers; false: the published CDNOW "
+        "estimates, used while too few customers bought again"
+    )
+    log_likelihood: float = Field(description="Of the customers' data under the parameters")
+    customers: int = Field(description="Customers the estimate rests on")
+    converged: bool | None = Field(description="Whether the search converged; null: not fitted")
+
+
+class PurchaseModelOut(ModelFitOut):
+    """BG/NBD (Fader, Hardie & Lee 2005): how often customers buy, and drop out."""
+
+    parameters: BgNbdOut
+
+
+class SpendModelOut(ModelFitOut):
+    """Gamma-Gamma (Fader & Hardie 2013): spend per purchase occasion."""
+
+    parameters: GammaGammaOut
+
+
+class ModelsOut(BaseModel):
+    purchases: PurchaseModelOut
+    spend: SpendModelOut
+
+
+class SegmentSizeOut(BaseModel):
+    segment: str
+    customers: int
+    lifetime_value: float
+
+
+class AssessmentRunOut(BaseModel):
+    id: UUID
+    scenario: bool = Field(
+        description="As of an earlier moment: kept beside the current results, which it "
+        "neither replaces nor publishes signals for"
+    )
+    as_of: datetime
+    started_at: datetime
+    finished_at: datetime
+    customers: int = Field(description="Customers assessed (every one with an order by as_of)")
+    models: ModelsOut | None = Field(description="null when nobody had bought by as_of")
+    segments: list[SegmentSizeOut]
+    signals: int | None = Field(description="Signals recorded; null for a scenario")
+
+
+class CustomerAssessmentOut(BaseModel):
+    segment: str
+    rfm_score: str
+    probability_alive: float
+    churn_risk: float
+    expected_purchases: float
+    lifetime_value: float
+    assessed_at: datetime
+
+
+@routes.post("/assessments/run", tags=["assessments"], status_code=202)
 def run_assessment(
+    request: Request,
+    response: Response,
     assessing: Assessing,
-    _: Admins,
+    principal: Admins,
     as_of: Annotated[
-        datetime | None, Query(description="Assess as of this time (default: now)")
+        datetime | None,
+        Query(
+            description="Assess as of this time (default: now). An earlier time makes a "
+            "scenario: kept beside the current results, replacing nothing, publishing nothing"
+        ),
     ] = None,
-) -> dict[str, Any]:
-    """Assess every customer now (the background job does it every assessment_seconds)."""
-    if as_of is not None and as_of.tzinfo is None:
-        raise Problem(422, "Invalid as_of", "as_of needs a time zone, e.g. 2026-11-02T10:00:00Z")
-    return assessing.run(as_of)
+) -> Job:
+    """Assess every customer (the background job does it every assessment_seconds).
+
+    Answers 202 with a job to follow at its Location; its result names the assessment,
+    to read at /assessments/{assessment_id}."""
+    moment = _moment(as_of)
+    try:
+        assessing.is_scenario(moment)
+    except AssessmentInTheFuture as refusal:
+        raise Problem(422, "Invalid as_of", str(refusal)) from None
+    work = partial(_assess, assessing, moment)
+    return jobs.start(request, response, "assessment", work, principal)
+
+
+def _assess(assessing: Assessor, as_of: datetime | None, progress: jobs.Progress) -> object:
+    return assessing.run(as_of, progress)
+
+
+@routes.get("/assessments/latest", tags=["assessments"])
+def latest_assessment(assessing: Assessing, _: Readers) -> AssessmentRunOut:
+    """The last current assessment: the one the 360 and the segments show, with the
+    models it fitted."""
+    found = assessing.assessments.latest()
+    if found is None:
+        raise Problem(404, "Not found", "No assessment has run yet.")
+    return AssessmentRunOut.model_validate(found)
+
+
+@routes.get("/assessments/{assessment_id}", tags=["assessments"])
+def get_assessment(assessment_id: UUID, assessing: Assessing, _: Readers) -> AssessmentRunOut:
+    """An assessment run, current or scenario, with the models it fitted."""
+    found = assessing.assessments.run(assessment_id)
+    if found is None:
+        raise Problem(404, "Not found", f"There is no assessment {assessment_id}.")
+    return AssessmentRunOut.model_validate(found)
+
+
+@routes.get("/assessments/{assessment_id}/customers/{customer_id}", tags=["assessments"])
+def get_assessed_customer(
+    assessment_id: UUID, customer_id: str, assessing: Assessing, _: Readers
+) -> CustomerAssessmentOut:
+    """A customer as a scenario, or the latest current assessment, saw them (an earlier
+    current assessment's results were replaced by the next one's)."""
+    runs: Assessments = assessing.assessments
+    run = runs.run(assessment_id)
+    if run is None:
+        raise Problem(404, "Not found", f"There is no assessment {assessment_id}.")
+    if run["scenario"]:
+        found = runs.in_scenario(assessment_id, customer_id)
+    else:
+        latest = runs.latest()
+        if latest is None or latest["id"] != assessment_id:
+            raise Problem(
+                410,
+                "Replaced",
+                f"Assessment {assessment_id}'s results were replaced by a later assessment's.",
+            )
+        found = runs.of(customer_id)
+    if found is None:
+        raise Problem(404, "Not found", f"Assessment {assessment_id} has no {customer_id}.")
+    return CustomerAssessmentOut.model_validate(found)

@@ -13,10 +13,10 @@ from analytics.views import metadata
 from analytics.views.assessments import Assessments
 from analytics.views.customer360 import Customer360
 from analytics.views.kpis import Kpis
-from servicekit import periodic
+from servicekit import jobs, periodic
 from servicekit.eventstore import store_environment
 from servicekit.service import Runtime, create_http_app
-from servicekit.views import ViewStore
+from servicekit.views import ViewStore, views_url
 
 
 def build_runtime(settings: AnalyticsSettings | None = None) -> Runtime:
@@ -65,7 +65,8 @@ def assessor(runtime: Runtime) -> Assessor:
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The ASGI app; ``uvicorn --factory analytics.bootstrap:create_app`` works too."""
     runtime = runtime or build_runtime()
-    http = create_http_app(runtime, [api.routes], title="CRM analytics")
+    http = create_http_app(runtime, [api.routes, jobs.routes()], title="CRM analytics")
+    http.state.jobs = jobs.Jobs(views_url(runtime.settings))
     http.state.assessor = assessor(runtime)
     assert runtime.views is not None
     http.state.kpis = Kpis(runtime.views)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.app import Loyalty, utc_now
@@ -15,8 +15,10 @@ from loyalty.domain.account import InsufficientPoints, LoyaltyAccount, Tier
 from loyalty.domain.ledger import Movement, MovementKind
 from loyalty.domain.rules import EarningRules, ProgrammeRules
 from loyalty.domain.tiers import DowngradePolicy, TierRules
+from servicekit import jobs
 from servicekit.auth import Principal, require
 from servicekit.idempotency import IdempotencyKey
+from servicekit.jobs import Job, Progress
 from servicekit.problems import Problem
 from servicekit.service import application
 
@@ -225,11 +227,27 @@ def adjust_points(
     return AccountOut.of(account, app.programme_rules().tiers)
 
 
-@routes.post("/accounts/expire", tags=["accounts"])
-def expire_points(app: App, _: Admins, as_of: datetime | None = None) -> ExpiryOut:
-    """Housekeeping: expire due lots and review tiers on every account."""
+@routes.post("/accounts/expire", tags=["accounts"], status_code=status.HTTP_202_ACCEPTED)
+def expire_points(
+    request: Request,
+    response: Response,
+    app: App,
+    principal: Admins,
+    as_of: Annotated[
+        datetime | None, Query(description="Expire as of this time (default: now), with a zone")
+    ] = None,
+) -> Job:
+    """Housekeeping: expire due lots and review tiers on every account.
+
+    Answers 202 with a job to follow at its Location; its result is an ExpiryOut."""
+    if as_of is not None and as_of.tzinfo is None:
+        raise Problem(422, "Invalid as_of", "as_of needs a time zone, e.g. 2026-11-02T10:00:00Z")
     moment = as_of or utc_now()
-    return ExpiryOut(as_of=moment, points_expired=app.expire_all(moment))
+
+    def expire(progress: Progress) -> ExpiryOut:
+        return ExpiryOut(as_of=moment, points_expired=app.expire_all(moment, progress))
+
+    return jobs.start(request, response, "points-expiry", expire, principal)
 
 
 @routes.get("/programme/earning", tags=["programme"])

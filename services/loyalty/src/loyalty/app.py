@@ -117,10 +117,19 @@ class Loyalty(ServiceApplication):
         returns the points expired."""
         return self._expire_and_review(LoyaltyAccount.create_id(customer_id), at or utc_now())
 
-    def expire_all(self, at: datetime | None = None) -> int:
-        """The housekeeping run: every account, as of ``at``; returns the points expired."""
+    def expire_all(
+        self, at: datetime | None = None, progress: Callable[[float], None] | None = None
+    ) -> int:
+        """The housekeeping run: every account, as of ``at``; returns the points expired
+        and tells ``progress`` the share of accounts done."""
         moment = at or utc_now()
-        return sum(self._expire_and_review(account_id, moment) for account_id in self.account_ids())
+        accounts = list(self.account_ids())
+        expired = 0
+        for done, account_id in enumerate(accounts, start=1):
+            expired += self._expire_and_review(account_id, moment)
+            if progress is not None:
+                progress(done / len(accounts))
+        return expired
 
     def _expire_and_review(self, account_id: UUID, at: datetime) -> int:
         def attempt() -> int:
@@ -332,7 +341,12 @@ class Loyalty(ServiceApplication):
 
     # birthday greetings
 
-    def greet_birthdays(self, on: date, at: datetime | None = None) -> list[str]:
+    def greet_birthdays(
+        self,
+        on: date,
+        at: datetime | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> list[str]:
         """Greet everyone whose birthday is due on ``on``; returns who was greeted.
 
         The bonus goes on the ledger (reason "birthday", published on the ledger
@@ -341,10 +355,13 @@ class Loyalty(ServiceApplication):
         runners at once, credit it once."""
         moment = at or utc_now()
         greeted: list[str] = []
-        for celebrant_id in self.celebrant_ids():
+        celebrants = list(self.celebrant_ids())
+        for done, celebrant_id in enumerate(celebrants, start=1):
             if self._greet(celebrant_id, on, moment):
                 celebrant: Celebrant = self.repository.get(celebrant_id)
                 greeted.append(celebrant.customer_id)
+            if progress is not None:
+                progress(done / len(celebrants))
         return greeted
 
     def _greet(self, celebrant_id: UUID, on: date, at: datetime) -> bool:

@@ -22,6 +22,7 @@ from loyalty.inbox import LoyaltyInbox
 from loyalty.settings import LoyaltySettings
 from loyalty.views import metadata
 from loyalty.views.liability import Liability
+from servicekit import jobs
 from servicekit.eventstore import store_environment
 from servicekit.service import Runtime, create_http_app
 from servicekit.views import ViewStore, views_url
@@ -45,9 +46,11 @@ def build_runtime(settings: LoyaltySettings | None = None) -> Runtime:
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:
     """The ASGI app; ``uvicorn --factory loyalty.bootstrap:create_app`` works too."""
-    return create_http_app(
-        runtime or build_runtime(),
+    runtime = runtime or build_runtime()
+    http = create_http_app(
+        runtime,
         [
+            jobs.routes(),
             api.routes,
             rewards_api.routes,
             promotions_api.routes,
@@ -58,3 +61,5 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         ],
         title="CRM loyalty",
     )
+    http.state.jobs = jobs.Jobs(views_url(runtime.settings))
+    return http

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 
 from loyalty.api import Admins, App
 from loyalty.app import utc_now
+from servicekit import jobs
+from servicekit.jobs import Job, Progress
 
 routes = APIRouter()
 
@@ -18,9 +20,17 @@ class GreetingRunOut(BaseModel):
     greeted: list[str]
 
 
-@routes.post("/greetings/run", tags=["greetings"])
-def run_greetings(app: App, _: Admins, on: date | None = None) -> GreetingRunOut:
+@routes.post("/greetings/run", tags=["greetings"], status_code=status.HTTP_202_ACCEPTED)
+def run_greetings(
+    request: Request, response: Response, app: App, principal: Admins, on: date | None = None
+) -> Job:
     """Greet the customers whose birthday is due on ``on`` (today by default); a
-    second run the same year greets nobody twice."""
+    second run the same year greets nobody twice.
+
+    Answers 202 with a job to follow at its Location; its result is a GreetingRunOut."""
     day = on or utc_now().date()
-    return GreetingRunOut(on=day, greeted=app.greet_birthdays(day))
+
+    def greet(progress: Progress) -> GreetingRunOut:
+        return GreetingRunOut(on=day, greeted=app.greet_birthdays(day, progress=progress))
+
+    return jobs.start(request, response, "birthday-greetings", greet, principal)

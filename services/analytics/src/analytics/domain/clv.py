@@ -26,13 +26,29 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from typing import Generic, TypeVar
 
 from analytics.domain.optimize import minimize
+
+Model = TypeVar("Model")
 
 
 class NotEnoughHistory(ValueError):
     """Too few customers, or no repeat purchases, to estimate a model."""
+
+
+@dataclass(frozen=True)
+class Fitted(Generic[Model]):
+    """A model's parameters and what they rest on, so a fit can be checked: the
+    log-likelihood of the customers' data under them, how many customers that is, and
+    whether the maximum-likelihood search converged (None: the parameters were not
+    searched, e.g. published estimates taken as they are)."""
+
+    model: Model
+    log_likelihood: float
+    customers: int
+    converged: bool | None
 
 
 @dataclass(frozen=True)
@@ -77,21 +93,25 @@ class BgNbd:
     b: float
 
     @classmethod
-    def fit(cls, histories: Iterable[PurchaseHistory]) -> BgNbd:
+    def fit(cls, histories: Iterable[PurchaseHistory]) -> Fitted[BgNbd]:
         """Maximum-likelihood estimates (searched in log space, so all stay positive)."""
         counted = Counter(histories)
         if len(counted) < 2 or not any(h.frequency for h in counted):
             raise NotEnoughHistory("BG/NBD needs several customers with repeat purchases")
+        # summed in one fixed order: the estimate must not depend on the customers' order
+        summed = sorted(counted.items(), key=lambda item: astuple(item[0]))
 
         def negative_log_likelihood(logs: Sequence[float]) -> float:
             if max(logs) > 20 or min(logs) < -20:
                 return math.inf
             model = cls(*(math.exp(v) for v in logs))
-            return -sum(n * model.log_likelihood(h) for h, n in counted.items())
+            return -math.fsum(n * model.log_likelihood(h) for h, n in summed)
 
-        mean_age = sum(h.age * n for h, n in counted.items()) / counted.total()
+        mean_age = math.fsum(h.age * n for h, n in summed) / counted.total()
         start = [0.0, math.log(max(mean_age, 1e-3) / 4), 0.0, 0.0]
-        return cls(*(math.exp(v) for v in minimize(negative_log_likelihood, start)))
+        found = minimize(negative_log_likelihood, start)
+        model = cls(*(math.exp(v) for v in found.point))
+        return Fitted(model, -found.value, counted.total(), found.converged)
 
     def log_likelihood(self, history: PurchaseHistory) -> float:
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
@@ -156,22 +176,25 @@ class GammaGamma:
     gamma: float
 
     @classmethod
-    def fit(cls, spenders: Iterable[tuple[int, float]]) -> GammaGamma:
+    def fit(cls, spenders: Iterable[tuple[int, float]]) -> Fitted[GammaGamma]:
         """Estimates from (number of purchases, their average value) of customers who
         bought at least once more (the paper uses the repeat purchases only)."""
         counted = Counter((x, zbar) for x, zbar in spenders if x > 0 and zbar > 0)
         if len(counted) < 2:
             raise NotEnoughHistory("Gamma-Gamma needs several customers with repeat purchases")
+        summed = sorted(counted.items())  # one fixed order, whatever the customers' order
 
         def negative_log_likelihood(logs: Sequence[float]) -> float:
             if max(logs) > 20 or min(logs) < -20:
                 return math.inf
             model = cls(*(math.exp(v) for v in logs))
-            return -sum(n * model.log_likelihood(x, zbar) for (x, zbar), n in counted.items())
+            return -math.fsum(n * model.log_likelihood(x, zbar) for (x, zbar), n in summed)
 
-        mean_spend = sum(z * n for (_, z), n in counted.items()) / counted.total()
+        mean_spend = math.fsum(z * n for (_, z), n in summed) / counted.total()
         start = [0.0, math.log(2.0), math.log(mean_spend)]
-        return cls(*(math.exp(v) for v in minimize(negative_log_likelihood, start)))
+        found = minimize(negative_log_likelihood, start)
+        model = cls(*(math.exp(v) for v in found.point))
+        return Fitted(model, -found.value, counted.total(), found.converged)
 
     def log_likelihood(self, purchases: int, average_spend: float) -> float:
         p, q, g = self.p, self.q, self.gamma

@@ -8,9 +8,21 @@ simplex collapsing early on a ridge.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 Objective = Callable[[Sequence[float]], float]
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """Where the search stopped, and whether it stopped because it had found the minimum
+    (rather than running out of evaluations): a fit that did not converge is no estimate."""
+
+    point: list[float]
+    value: float
+    converged: bool
 
 
 def minimize(
@@ -21,18 +33,23 @@ def minimize(
     tolerance: float = 1e-10,
     max_evaluations: int = 20_000,
     restarts: int = 3,
-) -> list[float]:
-    """The point where ``objective`` is smallest, searched from ``start``."""
+) -> Minimum:
+    """The point where ``objective`` is smallest, searched from ``start``.
+
+    It converged when the last search settled within ``max_evaluations`` and
+    restarting from it no longer improved the objective."""
     best = list(start)
     best_value = objective(best)
+    converged = False
     for _ in range(restarts + 1):
-        point, value = _nelder_mead(objective, best, step, tolerance, max_evaluations)
+        point, value, settled = _nelder_mead(objective, best, step, tolerance, max_evaluations)
         improved = best_value - value
         best, best_value = point, value
         if improved <= tolerance:
+            converged = settled
             break
         step /= 2
-    return best
+    return Minimum(best, best_value, converged and math.isfinite(best_value))
 
 
 def _nelder_mead(
@@ -41,7 +58,8 @@ def _nelder_mead(
     step: float,
     tolerance: float,
     max_evaluations: int,
-) -> tuple[list[float], float]:
+) -> tuple[list[float], float, bool]:
+    """The simplex's best vertex, its value, and whether the simplex settled."""
     n = len(start)
     reflection, expansion = 1.0, 1.0 + 2.0 / n
     contraction, shrinkage = 0.75 - 1.0 / (2 * n), 1.0 - 1.0 / n
@@ -52,6 +70,7 @@ def _nelder_mead(
         simplex.append(vertex)
     values = [objective(vertex) for vertex in simplex]
     evaluations = len(values)
+    settled = False
 
     def towards(a: Sequence[float], b: Sequence[float], t: float) -> list[float]:
         return [ai + t * (bi - ai) for ai, bi in zip(a, b, strict=True)]
@@ -65,6 +84,7 @@ def _nelder_mead(
             abs(c - b) for vertex in simplex[1:] for c, b in zip(vertex, simplex[0], strict=True)
         )
         if spread <= tolerance and size <= 1e-9:
+            settled = True
             break
         centroid = [sum(vertex[i] for vertex in simplex[:-1]) / n for i in range(n)]
         worst = simplex[-1]
@@ -97,4 +117,4 @@ def _nelder_mead(
             values[i] = objective(simplex[i])
             evaluations += 1
     best = min(range(n + 1), key=values.__getitem__)
-    return simplex[best], values[best]
+    return simplex[best], values[best], settled
