@@ -1,4 +1,9 @@
-"""Customers as search finds them: by e-mail, phone or name."""
+"""Customers as search finds them: by e-mail, phone or name.
+
+A merge travels on the survivor's partition, the merged customer's registration on
+its own: whichever comes first, the merged customer ends up marked as merged
+(``customer_merges`` remembers a merge that arrived first).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,13 @@ customers = Table(
     Column("merged_into", String(64)),
 )
 
+merges = Table(
+    "customer_merges",
+    metadata,
+    Column("merged_customer_id", String(64), primary_key=True),
+    Column("survivor_id", String(64), nullable=False),
+)
+
 
 def _key(text: str | None) -> str | None:
     return text.strip().casefold() if text else None
@@ -49,6 +61,11 @@ def project(connection: Connection, event: Any) -> None:
                     "email": event.email,
                     "email_key": email_key(event.email),
                     "phone": event.phone,
+                    "merged_into": connection.scalar(
+                        select(merges.c.survivor_id).where(
+                            merges.c.merged_customer_id == event.customer_id
+                        )
+                    ),
                 },
             )
         case CustomerProfileChanged():
@@ -62,6 +79,16 @@ def project(connection: Connection, event: Any) -> None:
                 changes["company_key"] = _key(changes["company"])
             if "last_name" in changes:
                 changes["last_name_key"] = _key(changes["last_name"])
+            if "first_name" in changes or "last_name" in changes:
+                known = connection.execute(
+                    select(customers.c.first_name, customers.c.last_name).where(
+                        customers.c.customer_id == event.customer_id
+                    )
+                ).first()
+                if known is not None:
+                    first = changes.get("first_name", known.first_name)
+                    last = changes.get("last_name", known.last_name)
+                    changes["name_key"] = _key(f"{first} {last}")
             if changes:
                 connection.execute(
                     update(customers)
@@ -69,6 +96,12 @@ def project(connection: Connection, event: Any) -> None:
                     .values(**changes)
                 )
         case CustomerMerged():
+            upsert(
+                connection,
+                merges,
+                {"merged_customer_id": event.merged_customer_id},
+                {"survivor_id": event.customer_id},
+            )
             connection.execute(
                 update(customers)
                 .where(customers.c.customer_id == event.merged_customer_id)
