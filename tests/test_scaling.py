@@ -133,6 +133,10 @@ def registrations(the_plan: Plan) -> list[Message]:
     return messages
 
 
+#: analytics.views.purchases.ORDER_PROGRESS, restated by the oracle: a status never goes back
+ORDER_PROGRESS = ("placed", "paid", "returned", "cancelled")
+
+
 def expected_orders(the_plan: Plan) -> dict[str, tuple[str, str, Decimal, Decimal]]:
     """Each order's customer, final status, total and returned amount, folded from the plan."""
     expected: dict[str, tuple[str, str, Decimal, Decimal]] = {}
@@ -144,13 +148,14 @@ def expected_orders(the_plan: Plan) -> dict[str, tuple[str, str, Decimal, Decima
                 prices[placed.order_id] = {line.sku: line.unit_price for line in placed.lines}
                 expected[placed.order_id] = (placed.customer_id, "placed", placed.total, Decimal(0))
             case OrderPaid() | OrderCancelled() | OrderReturned() as later:
-                customer, _, total, returned = expected[later.order_id]
+                customer, status, total, returned = expected[later.order_id]
                 if isinstance(later, OrderReturned):
                     unit = prices[later.order_id]
                     returned += sum(line.quantity * unit[line.sku] for line in later.lines)
-                status = {OrderPaid: "paid", OrderCancelled: "cancelled"}.get(
+                reached = {OrderPaid: "paid", OrderCancelled: "cancelled"}.get(
                     type(later), "returned"
                 )
+                status = max(status, reached, key=ORDER_PROGRESS.index)  # never goes back
                 expected[later.order_id] = (customer, status, total, returned)
     return expected
 
@@ -159,8 +164,9 @@ def expected_payments(the_plan: Plan) -> dict[str, str]:
     last: dict[str, str] = {}
     for message in the_plan.messages:
         if isinstance(message.event, PaymentReceived | PaymentOverdue):
-            overdue = isinstance(message.event, PaymentOverdue) and message.event.days_overdue
-            last[message.event.invoice_id] = "overdue" if overdue else "received"
+            if last.get(message.event.invoice_id) != "received":  # received stays received
+                overdue = isinstance(message.event, PaymentOverdue)
+                last[message.event.invoice_id] = "overdue" if overdue else "received"
     return last
 
 

@@ -149,3 +149,27 @@ def sent_again(message: Published) -> Published:
     envelope = Envelope.model_validate_json(message.value)
     again = envelope.model_copy(update={"id": str(uuid4())})
     return Published(message.topic, message.key, again.to_bytes())
+
+
+def with_copies(sent: Sequence[Published], choose: Choose, at_most: int = 6) -> list[Published]:
+    """The log with some messages sent again, each after its original: an event of the
+    CRM's published again by a relay (the same message id), a fact of the ERP's resent
+    under a new message id."""
+    log = list(sent)
+    for _ in range(choose(at_most + 1)):
+        original = sent[choose(len(sent))]
+        copy = sent_again(original) if original.topic.startswith("erp.") else original
+        log.insert(log.index(original) + 1 + choose(len(log) - log.index(original)), copy)
+    return log
+
+
+def deliver_both_ways(
+    reference: Handler, shuffled: Handler, sent: Sequence[Published], choose: Choose
+) -> int:
+    """Deliver ``sent`` to ``reference`` once, every partition whole in turn, and to
+    ``shuffled`` with copies (:func:`with_copies`) over three partitions a topic in the
+    polls and restarts ``choose`` picks (:func:`plan`); return how many messages the two
+    dead-lettered. Their read models must then be the same."""
+    in_turn = in_order(partitioned(sent, partitions=1))
+    interleaved = plan(partitioned(with_copies(sent, choose), partitions=3), choose)
+    return consume(reference, in_turn) + consume(shuffled, interleaved)
