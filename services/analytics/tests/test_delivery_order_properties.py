@@ -22,7 +22,7 @@ from analytics.views.profiles import loyalty_accounts, profiles
 from analytics.views.purchases import order_lines, orders, payments
 from analytics.views.timeline import timeline
 from contracts import IntegrationEvent
-from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.customers import CustomerMerged, CustomerProfileChanged, CustomerRegistered
 from contracts.erp.orders import (
     OrderCancelled,
     OrderLine,
@@ -197,8 +197,13 @@ def order_logs(draw: st.DrawFn, number: int) -> list[Published]:
 
 @st.composite
 def logs(draw: st.DrawFn) -> list[Published]:
-    """Customers with their loyalty accounts; a few orders, their follow-ups and invoices."""
+    """Customers with their loyalty accounts; a few orders, their follow-ups and invoices;
+    perhaps the last customer found to be the first one and merged into it."""
     sent = [m for customer in CUSTOMERS for m in draw(customer_logs(customer))]
+    if draw(st.booleans()):
+        merged = CustomerMerged(customer_id="c1", merged_customer_id="c3", merged_at=day(2))
+        versions = sum(m.key == "customer-c1" for m in sent)
+        sent.append(crm(merged, "customer-c1", versions + 1))
     sent += [m for n in range(draw(st.integers(1, 5))) for m in draw(order_logs(n))]
     return sent
 

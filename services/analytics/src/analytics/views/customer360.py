@@ -27,9 +27,11 @@ from analytics.views.facts import (
     opportunities,
     points_movements,
     project_fact,
+    record_movement,
 )
 from analytics.views.profiles import cases, consents, erasures, loyalty_accounts, merges, profiles
 from analytics.views.purchases import order_lines, orders, payments
+from contracts import IntegrationEvent
 from contracts.cases import CaseOpened
 from contracts.customers import (
     ConsentsChanged,
@@ -40,7 +42,14 @@ from contracts.customers import (
 )
 from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
 from contracts.erp.payments import PaymentOverdue, PaymentReceived
-from contracts.loyalty import LoyaltyAccountOpened
+from contracts.ledger import (
+    PointsExpired,
+    PointsIssued,
+    PointsRedeemed,
+    PointsReturned,
+    PointsReversed,
+)
+from contracts.loyalty import LoyaltyAccountOpened, TierChanged
 from servicekit.consumer import Delivery, tracking_name
 from servicekit.handlers import Projection
 from servicekit.staging import Staged
@@ -115,8 +124,53 @@ class Customer360(Projection):
 
     def _apply(self, batch: _Batch, delivery: Delivery) -> str | None:
         """Apply one message; return the customer it concerns, None if none (yet)."""
+        event = delivery.event
+        if (survivor := self._survivor_of(batch, event)) is not None:
+            return self._for_survivor(batch, delivery, event, survivor)
+        return self._apply_event(batch, delivery, event)
+
+    def _survivor_of(self, batch: _Batch, event: IntegrationEvent) -> str | None:
+        """The customer that the message's customer was merged into, if it was."""
+        customer_id = vars(event).get("customer_id")  # a field, if the event has it
+        if not customer_id or not isinstance(customer_id, str):
+            return None
+        if isinstance(event, CustomerMerged):
+            return None
+        return batch.resolve(MERGED + customer_id)
+
+    def _for_survivor(
+        self, batch: _Batch, delivery: Delivery, event: IntegrationEvent, survivor: str
+    ) -> str | None:
+        """A message about a customer merged into another counts for the survivor, as
+        if it had come before the merge and moved with the rest (a merge travels on
+        the survivor's partition, the merged customer's messages on theirs): the
+        survivor's own profile, consents and loyalty account stand; the merged
+        customer's ERP numbers, orders, cases, deals and points movements are filed
+        under the survivor."""
+        match event:
+            case CustomerRegistered() | CustomerProfileChanged():
+                if event.erp_customer_number:
+                    self._learn(batch, event.erp_customer_number, survivor)
+                return survivor
+            case ConsentsChanged() | CustomerErased() | LoyaltyAccountOpened() | TierChanged():
+                return survivor
+            case (
+                PointsIssued()
+                | PointsReversed()
+                | PointsRedeemed()
+                | PointsExpired()
+                | (PointsReturned())
+            ):
+                record_movement(batch.staged, event.model_copy(update={"customer_id": survivor}))
+                return survivor
+        redirected = event.model_copy(update={"customer_id": survivor})
+        return self._apply_event(batch, delivery, redirected)
+
+    def _apply_event(
+        self, batch: _Batch, delivery: Delivery, event: IntegrationEvent
+    ) -> str | None:
         staged = batch.staged
-        match delivery.event:
+        match event:
             case CustomerRegistered() as event:
                 staged.upsert(
                     profiles,

@@ -110,6 +110,7 @@ campaign_costs = Table(
     Column("actual_cost", Numeric(14, 2), nullable=False, default=0),
 )
 
+PointsMovement = PointsIssued | PointsReversed | PointsRedeemed | PointsExpired | PointsReturned
 MOVEMENT_KINDS: dict[type[IntegrationEvent], str] = {
     PointsIssued: "issued",
     PointsReversed: "reversed",
@@ -216,17 +217,7 @@ def project_fact(staged: Staged, event: IntegrationEvent, version: int | None) -
             | PointsExpired()
             | PointsReturned()
         ):
-            staged.append(
-                points_movements,
-                {
-                    "account_id": event.account_id,
-                    "customer_id": event.customer_id,
-                    "kind": MOVEMENT_KINDS[type(event)],
-                    "points": event.points,
-                    "monetary_value": event.monetary_value,
-                    "occurred_at": event.occurred_at,
-                },
-            )
+            record_movement(staged, event)
             accounts.balance_moved(
                 staged, event.customer_id, event.account_id, event.balance_after, version
             )
@@ -260,6 +251,20 @@ def project_fact(staged: Staged, event: IntegrationEvent, version: int | None) -
             return event.customer_id
     case_id = getattr(event, "case_id", None)
     return _customer_of_case(staged, case_id) if isinstance(case_id, str) else None
+
+
+def record_movement(staged: Staged, event: PointsMovement) -> None:
+    staged.append(
+        points_movements,
+        {
+            "account_id": event.account_id,
+            "customer_id": event.customer_id,
+            "kind": MOVEMENT_KINDS[type(event)],
+            "points": event.points,
+            "monetary_value": event.monetary_value,
+            "occurred_at": event.occurred_at,
+        },
+    )
 
 
 def _close_or_move(staged: Staged, opportunity_id: str, **values: object) -> str | None:
