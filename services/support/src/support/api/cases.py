@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.idempotency import IdempotencyKey, new_id
+from servicekit.problems import Problem
 from support.api.dependencies import Agents, App, Readers, Views
 from support.app import now
 from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
@@ -173,15 +174,23 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Newest first; pass ``next`` back as ``cursor`` for the following page."""
-    return views.cases(
-        status=status.value if status else None,
-        customer_id=customer_id,
-        team=queue,
-        agent=agent,
-        breached=breached,
-        after=cursor,
-        limit=limit,
-    )
+    try:
+        return views.cases(
+            status=status.value if status else None,
+            customer_id=customer_id,
+            team=queue,
+            agent=agent,
+            breached=breached,
+            after=cursor,
+            limit=limit,
+        )
+    except ValueError:  # the cursor does not decode: no page of this list gave it
+        raise Problem(
+            400,
+            "Invalid cursor",
+            "cursor: not a cursor of this list; pass the `next` a page gave",
+            errors=[{"field": "cursor", "message": "not a cursor of this list"}],
+        ) from None
 
 
 @routes.post("/cases/{case_id}/replies")

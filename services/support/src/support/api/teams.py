@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.problems import Problem
@@ -14,18 +14,21 @@ from support.domain.teams import Strategy
 
 routes = APIRouter(tags=["teams"])
 
+TeamName = Annotated[str, Path(min_length=1, max_length=64)]
+Agent = Annotated[str, Field(min_length=1, max_length=200)]
+
 
 class TeamIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channels: list[Channel] = Field(min_length=1)
-    agents: list[str] = Field(min_length=1)
-    lead: str = Field(min_length=1)
+    agents: list[Agent] = Field(min_length=1, max_length=1000)
+    lead: Agent
     strategy: Strategy = Strategy.ROUND_ROBIN
 
 
 @routes.put("/teams/{name}")
-def configure_team(name: str, body: TeamIn, app: App, _: Admins) -> dict[str, Any]:
+def configure_team(name: TeamName, body: TeamIn, app: App, _: Admins) -> dict[str, Any]:
     team = app.configure_team(
         name, [c.value for c in body.channels], body.agents, body.lead, body.strategy.value
     )
@@ -33,7 +36,7 @@ def configure_team(name: str, body: TeamIn, app: App, _: Admins) -> dict[str, An
 
 
 @routes.get("/teams/{name}")
-def get_team(name: str, app: App, _: Readers) -> dict[str, Any]:
+def get_team(name: TeamName, app: App, _: Readers) -> dict[str, Any]:
     team = app.team_named(name)
     if team is None:
         raise Problem(404, "Not found", f"No team {name}.")
