@@ -165,7 +165,7 @@ def get_customer_timeline(
     return {"customer_id": customer_id, "items": page.items, "next": page.next}
 
 
-@routes.get("/kpis", tags=["kpis"])
+@routes.get("/kpis", tags=["kpis"], response_model=documents.KeyFigures)
 def key_figures(
     request: Request,
     _: Readers,

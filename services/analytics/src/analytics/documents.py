@@ -185,3 +185,19 @@ class Members(Document):
     segment: str
     items: list[Member]
     next: str | None = Field(description="Pass as ?after= for the next page")
+
+
+class KeyFigures(Document):
+    """The period's figures by area; each area's figures as :mod:`analytics.domain.kpis`
+    reckons them."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    start: datetime | None = Field(alias="from", description="None: from the beginning")
+    end: datetime = Field(alias="to")
+    acquisition: dict[str, Any]
+    pipeline: dict[str, Any]
+    orders: dict[str, Any]
+    retention_by_cohort: list[dict[str, Any]]
+    loyalty: dict[str, Any]
+    service: dict[str, Any]

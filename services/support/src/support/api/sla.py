@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from servicekit.problems import Problem
 from support.api.dependencies import Admins, App, Readers, Views
+from support.api.documents import Performance, Policy, SlaDashboard
 from support.domain.calendar import Calendar
 from support.domain.case import Priority
 from support.domain.sla import SlaPolicy
@@ -70,28 +71,28 @@ class PolicyIn(BaseModel):
 
 
 @routes.put("/sla-policies")
-def set_policies(body: list[PolicyIn], app: App, _: Admins) -> list[dict[str, Any]]:
+def set_policies(body: list[PolicyIn], app: App, _: Admins) -> list[Policy]:
     try:
         policies = app.set_policies([item.policy() for item in body])
     except ValueError as refusal:
         raise Problem(422, "Incomplete SLA policies", str(refusal)) from None
-    return [policy.to_dict() for policy in policies]
+    return [Policy(**policy.to_dict()) for policy in policies]
 
 
 @routes.get("/sla-policies")
-def get_policies(app: App, _: Readers) -> list[dict[str, Any]]:
-    return [policy.to_dict() for policy in app.policies()]
+def get_policies(app: App, _: Readers) -> list[Policy]:
+    return [Policy(**policy.to_dict()) for policy in app.policies()]
 
 
 @routes.get("/sla/dashboard")
-def sla_dashboard(views: Views, _: Readers) -> dict[str, Any]:
+def sla_dashboard(views: Views, _: Readers) -> SlaDashboard:
     """Per clock (first response, resolution): met, in progress, breached."""
-    return views.sla_dashboard()
+    return SlaDashboard(**views.sla_dashboard())
 
 
 @routes.get("/reports/performance")
 def performance(
     views: Views, _: Readers, by: Literal["agent", "team", "channel"] = "agent"
-) -> list[dict[str, Any]]:
+) -> list[Performance]:
     """CSAT and average first-response and resolution seconds."""
-    return views.performance(by)
+    return [Performance(**row) for row in views.performance(by)]
