@@ -31,9 +31,11 @@ from servicekit.views import ViewStore
 PROBLEMS = {"400", "401", "403", "404", "409", "422"}
 
 
-class Dog(Aggregate):
+class Boarder(Aggregate):
+    """A dog boarded at the kennel (its own topics: test_event_store has a Dog)."""
+
     class Registered(Aggregate.Created):
-        TOPIC = "test:Dog.Registered"
+        TOPIC = "test-http-edge:Boarder.Registered"
         name: str
 
     @event(Registered)
@@ -57,7 +59,7 @@ Keepers = Annotated[Principal, Depends(require("support"))]
 
 @kennel.post("/kennels/{kennel_id}/dogs", status_code=status.HTTP_201_CREATED)
 def register_dog(kennel_id: str, body: DogIn, app: App, _: Keepers) -> DogOut:
-    dog = Dog(body.name)
+    dog = Boarder(body.name)
     app.save(dog)
     return DogOut(dog_id=dog.id, name=dog.name)
 
