@@ -1,19 +1,28 @@
-"""The HTTP edge of a service: correlation ids, the caller as actor, request metrics."""
+"""The HTTP edge of a service: correlation ids, the caller as actor, request metrics.
+
+Header values arrive as bytes, and nothing guarantees they are text: they are read
+here as Latin-1 (as Starlette reads them), and a correlation id, which is stored
+beside every event the request causes and echoed back, must be visible ASCII.
+"""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from uuid import uuid4
 
 import jwt
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit import context, metrics
 from servicekit.auth import read_token
-from servicekit.problems import Problem
+from servicekit.problems import Problem, problem_response
 
 CORRELATION_HEADER = b"x-correlation-id"
+#: a correlation id a caller may choose: what a UUID, a W3C trace id or a ULID are made of
+CORRELATION_ID = re.compile(rb"[\x21-\x7e]{1,200}")
 
 
 class EdgeMiddleware:
@@ -29,7 +38,9 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        correlation_id = headers.get(CORRELATION_HEADER, b"").decode() or str(uuid4())
+        chosen = headers.get(CORRELATION_HEADER, b"")
+        acceptable = not chosen or CORRELATION_ID.fullmatch(chosen) is not None
+        correlation_id = chosen.decode("ascii") if chosen and acceptable else str(uuid4())
         status = 500
 
         async def send_with_correlation(message: Message) -> None:
@@ -46,7 +57,16 @@ class EdgeMiddleware:
         started = time.perf_counter()
         with context.caused_by(self._actor(headers), correlation_id):
             try:
-                await self.app(scope, receive, send_with_correlation)
+                if acceptable:
+                    await self.app(scope, receive, send_with_correlation)
+                else:
+                    refusal = problem_response(
+                        Request(scope),
+                        400,
+                        "Invalid X-Correlation-Id",
+                        "X-Correlation-Id must be 1 to 200 visible ASCII characters.",
+                    )
+                    await refusal(scope, receive, send_with_correlation)
             finally:
                 route = scope.get("route")
                 path = getattr(route, "path", "unmatched")
@@ -56,7 +76,7 @@ class EdgeMiddleware:
                 metrics.REQUESTS.labels(self.service, scope["method"], path, str(status)).inc()
 
     def _actor(self, headers: dict[bytes, bytes]) -> str | None:
-        authorization = headers.get(b"authorization", b"").decode()
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
         if not authorization.lower().startswith("bearer "):
             return None
         token = authorization[7:]

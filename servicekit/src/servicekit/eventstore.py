@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import BaseAggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     JSONTranscoder,
@@ -156,6 +156,15 @@ class ServiceApplication(Application[UUID]):
         )
         assert isinstance(mapper, CausalityMapper)
         return mapper
+
+    def fetch(self, kind: type[TAggregate], aggregate_id: UUID) -> TAggregate:
+        """The ``kind`` of aggregate at ``aggregate_id``. Ids of every kind share one
+        store: the id of another kind names no ``kind`` (404), rather than, say, a
+        customer read as if it were a lead."""
+        found: object = self.repository.get(aggregate_id)
+        if not isinstance(found, kind):
+            raise AggregateNotFoundError(aggregate_id)
+        return found
 
     def on_recorded(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (from the writing thread) after events are recorded."""

@@ -33,7 +33,12 @@ def router(checks: dict[str, Check]) -> APIRouter:
         body = {"status": "ready" if ready else "not ready", "checks": results}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @routes.get("/metrics", summary="Prometheus metrics")
+    @routes.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    )
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -22,7 +22,9 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
-        description="Send the same key when retrying a command: it takes effect once.",
+        pattern=r"^[\x21-\x7e]+$",
+        description="Send the same key when retrying a command: it takes effect once "
+        "(visible ASCII, e.g. a UUID).",
     ),
 ]
 

@@ -10,6 +10,7 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
+        max_length=200,
         description="The ETag (version) the client last read; the command fails with 409 "
         "if the resource changed since.",
     ),

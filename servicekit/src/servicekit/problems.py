@@ -9,12 +9,35 @@ from eventsourcing.persistence import IntegrityError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from servicekit.idempotency import IdempotencyKeyReused
 from servicekit.preconditions import VersionMismatch
 
 MEDIA_TYPE = "application/problem+json"
+
+
+class FieldIssue(BaseModel):
+    """What is wrong with one field of a request."""
+
+    field: str = Field(description="Where: `body`, a dotted path in it, or a parameter's name")
+    message: str
+
+
+class ProblemDocument(BaseModel):
+    """The body of every error response (RFC 9457); extensions may add members."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(default="about:blank", description="A URI naming the kind of problem")
+    title: str = Field(description="A short summary of the kind of problem")
+    status: int = Field(ge=400, le=599, description="The HTTP status code")
+    detail: str = Field(description="What went wrong this time, for a person to read")
+    instance: str = Field(description="The path the request was sent to")
+    errors: list[FieldIssue] | None = Field(
+        default=None, description="Each field of the request that was refused, and why"
+    )
 
 
 class Problem(Exception):

@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
+from fastapi_offline import FastAPIOffline
 
 from contracts import TOPICS
-from servicekit import collector, health, kafka, logs, metrics, problems
+from servicekit import collector, health, kafka, logs, metrics, openapi, problems
 from servicekit.consumer import Handler, TrackedConsumer
 from servicekit.edge import EdgeMiddleware
 from servicekit.eventstore import ServiceApplication
@@ -162,7 +163,8 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
                     await task
             await runtime.close()
 
-    api = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
+    # Swagger UI and ReDoc from the assets fastapi-offline ships: /docs works offline
+    api = FastAPIOffline(title=title, lifespan=lifespan, version="0.1.0")
     api.state.runtime = runtime
     api.state.verification_keys = settings.verification_keys()
     problems.install(api)
@@ -177,6 +179,7 @@ def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) 
     )
     for routes in routers:
         api.include_router(routes)
+    openapi.document_problems(api)
     api.add_middleware(
         EdgeMiddleware,
         service=settings.service_name,

@@ -8,12 +8,14 @@ token signing key) is read from one unprefixed variable.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SIGNING_KEY = "dev-only-signing-key-change-me-in-production-0123456789"
+
+Port = Annotated[int, Field(ge=0, le=65_535, description="0: any free port")]
 
 
 class ServiceSettings(BaseSettings):
@@ -21,7 +23,7 @@ class ServiceSettings(BaseSettings):
 
     service_name: str
     host: str = "127.0.0.1"
-    port: int
+    port: Port
     var_dir: Path = Field(default=Path("var"), description="Root of local data (SQLite files)")
     event_store: Literal["sqlite", "postgres"] = "sqlite"
     postgres_dsn: str | None = Field(
@@ -34,10 +36,14 @@ class ServiceSettings(BaseSettings):
     )
     kafka_topic_partitions: int = Field(
         default=3,
+        ge=1,
+        le=10_000,
         validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS", "kafka_topic_partitions"),
     )
     kafka_replication_factor: int = Field(
         default=1,
+        ge=1,
+        le=100,
         validation_alias=AliasChoices("KAFKA_REPLICATION_FACTOR", "kafka_replication_factor"),
     )
     kafka_create_topics: bool = Field(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from pydantic_core import to_json
@@ -30,8 +32,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import DateTime
 
 from servicekit.settings import ServiceSettings
 
@@ -65,6 +70,29 @@ def _sqlite_pragmas(dbapi_connection: object, _: ConnectionPoolEntry) -> None:
     cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
     cursor.close()
+
+
+class _UtcDateTime(sqlite.DATETIME):
+    """SQLite keeps a time without its zone; a zoned column's times are written in UTC,
+    so they are read back in UTC: every time a read model answers carries its offset."""
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        read = super().result_processor(dialect, coltype)
+        if not self.timezone or read is None:
+            return read
+
+        def process(value: object) -> datetime | None:
+            moment: datetime | None = read(value)
+            if moment is not None and moment.tzinfo is None:
+                return moment.replace(tzinfo=UTC)
+            return moment
+
+        return process
+
+
+def _read_times_in_utc(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        engine.dialect.colspecs = {**engine.dialect.colspecs, DateTime: _UtcDateTime}
 
 
 class ViewStore:
@@ -101,6 +129,7 @@ class ViewStore:
         )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        _read_times_in_utc(self.engine)
         # Every batch reads and moves its tracking record: the statements are built
         # once, since building one cost SQLAlchemy more than the database's answer.
         name = self.tracking.c.application_name

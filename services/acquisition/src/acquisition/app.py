@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.utils import get_topic
 
@@ -31,6 +32,8 @@ from acquisition.domain.scoring import ScoringRules
 from servicekit.eventstore import ServiceApplication
 from servicekit.idempotency import ensure_same_request
 from servicekit.preconditions import check_version
+
+Record = TypeVar("Record", Lead, Customer)
 
 
 class ContactDirectory(Protocol):
@@ -177,8 +180,7 @@ class Acquisition(ServiceApplication):
         return Rotation(team=team)
 
     def lead(self, lead_id: UUID) -> Lead:
-        lead: Lead = self.repository.get(lead_id)
-        return lead
+        return self.fetch(Lead, lead_id)
 
     def contact_lead(
         self,
@@ -258,7 +260,7 @@ class Acquisition(ServiceApplication):
         expected_version: int | None = None,
     ) -> Lead:
         survivor = self.lead(survivor_id)
-        duplicate = self.lead(duplicate_id)
+        duplicate = self._duplicate(Lead, duplicate_id)
         if self._decide(survivor, expected_version, lambda: survivor.absorb(duplicate, request_id)):
             duplicate.merge_into(survivor.id)
             survivor.rescore(self.policy.scoring)
@@ -376,15 +378,23 @@ class Acquisition(ServiceApplication):
     ) -> Customer:
         """One person, two records: the survivor keeps both; the merge is published."""
         survivor = self.customer(survivor_id)
-        duplicate = self.customer(duplicate_id)
+        duplicate = self._duplicate(Customer, duplicate_id)
         if self._decide(survivor, expected_version, lambda: survivor.absorb(duplicate, request_id)):
             duplicate.merge_into(survivor.id)
             self.save(survivor, duplicate)
         return survivor
 
+    def _duplicate(self, kind: type[Record], duplicate_id: UUID) -> Record:
+        """The record a merge names in its request: one it cannot find is a refused
+        field of the request, the record the path names being there."""
+        try:
+            return self.fetch(kind, duplicate_id)
+        except AggregateNotFoundError:
+            name = kind.__name__.lower()
+            raise InvalidInput("duplicate_id", f"no {name} {duplicate_id} is known") from None
+
     def customer(self, customer_id: UUID) -> Customer:
-        customer: Customer = self.repository.get(customer_id)
-        return customer
+        return self.fetch(Customer, customer_id)
 
     def customer_master(self) -> list[Customer]:
         """Every customer record, read from this service's own event log."""
@@ -431,8 +441,7 @@ class Acquisition(ServiceApplication):
         return opportunity
 
     def opportunity(self, opportunity_id: UUID) -> Opportunity:
-        opportunity: Opportunity = self.repository.get(opportunity_id)
-        return opportunity
+        return self.fetch(Opportunity, opportunity_id)
 
     def move_opportunity(
         self,
@@ -497,8 +506,7 @@ class Acquisition(ServiceApplication):
         return campaign
 
     def campaign(self, campaign_id: UUID) -> Campaign:
-        campaign: Campaign = self.repository.get(campaign_id)
-        return campaign
+        return self.fetch(Campaign, campaign_id)
 
     def record_campaign_cost(
         self,
@@ -522,8 +530,7 @@ class Acquisition(ServiceApplication):
     # activities
 
     def activity(self, activity_id: UUID) -> Activity:
-        activity: Activity = self.repository.get(activity_id)
-        return activity
+        return self.fetch(Activity, activity_id)
 
     def log_activity(
         self, activity_id: UUID, draft: ActivityDraft, done: Completion | None = None

@@ -1,12 +1,18 @@
 """Acquisition's settings: ACQUISITION_* variables, plus the shared ones."""
 
+from typing import Annotated
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from acquisition.domain.assignment import AssignmentRules
 from acquisition.domain.opportunity import Pipeline, Pipelines
 from acquisition.domain.scoring import ScoringRules
-from servicekit.settings import ServiceSettings
+from servicekit.settings import Port, ServiceSettings
+
+#: points a scoring rule gives or takes; a lead's score is their sum
+Points = Annotated[int, Field(ge=-1000, le=1000)]
+Percent = Annotated[int, Field(ge=0, le=100)]
 
 
 class AcquisitionSettings(ServiceSettings):
@@ -15,7 +21,7 @@ class AcquisitionSettings(ServiceSettings):
     )
 
     service_name: str = "acquisition"
-    port: int = 8001
+    port: Port = 8001
     default_phone_region: str = Field(
         default="US", description="ISO country a phone number without +prefix is read in"
     )
@@ -29,10 +35,10 @@ class AcquisitionSettings(ServiceSettings):
         default_factory=dict, description='JSON: lead source to team, {"partner": "channel"}'
     )
     default_team: str | None = None
-    score_by_source: dict[str, int] | None = None
-    score_per_field: dict[str, int] | None = None
-    score_per_engagement: dict[str, int] | None = None
-    pipelines: dict[str, dict[str, int]] | None = Field(
+    score_by_source: dict[str, Points] | None = None
+    score_per_field: dict[str, Points] | None = None
+    score_per_engagement: dict[str, Points] | None = None
+    pipelines: dict[str, dict[str, Percent]] | None = Field(
         default=None,
         description="JSON: stages in order with their win probability (percent), "
         '{"sales": {"qualification": 10, "proposal": 50, "negotiation": 75}}',

@@ -10,11 +10,11 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
-from pydantic_core import to_json
 
+from analytics import documents
 from analytics.assessor import Assessor
 from analytics.domain.kpis import Period
 from analytics.domain.runs import AssessmentInTheFuture
@@ -22,7 +22,9 @@ from analytics.views.assessments import Assessments
 from analytics.views.customer360 import Customer360
 from analytics.views.kpis import Kpis
 from servicekit import jobs
+from servicekit.attachments import attachment
 from servicekit.auth import Principal, require
+from servicekit.bounds import Moment
 from servicekit.jobs import Job
 from servicekit.problems import Problem
 from servicekit.service import handler
@@ -43,7 +45,7 @@ Assessing = Annotated[Assessor, Depends(assessor)]
 
 
 AsOf = Annotated[
-    datetime | None,
+    Moment | None,
     Query(description="Answer as things stood at this time (ISO 8601 with a zone)"),
 ]
 
@@ -77,7 +79,16 @@ def _query_threads() -> anyio.CapacityLimiter:
     return anyio.CapacityLimiter(QUERY_THREADS)
 
 
-@routes.get("/customers/{customer_id}/360", tags=["customers"], response_model=None)
+@routes.get(
+    "/customers/{customer_id}/360",
+    tags=["customers"],
+    response_model=None,
+    responses={
+        200: {"model": documents.Customer360},
+        301: {"description": "The customer was merged into another: the survivor's 360"},
+        404: {"description": "Analytics knows no such customer (yet, or at as_of)"},
+    },
+)
 async def get_customer_360(
     request: Request,
     customer_id: str,
@@ -107,9 +118,9 @@ def _customer_360(
     wait_ms: int,
     as_of: datetime | None,
 ) -> Response:
-    """The answer is serialised by pydantic-core here, in the worker thread: FastAPI's
-    ``jsonable_encoder`` walked the document on the event loop, the largest single cost
-    of a 360 there. Amounts are strings, as elsewhere."""
+    """The answer goes through its response model here, in the worker thread (pydantic-core
+    validates and serialises it): FastAPI's ``jsonable_encoder`` walked the document on the
+    event loop, the largest single cost of a 360 there. Amounts are strings, as elsewhere."""
     moment = _moment(as_of)
     if moment is not None:
         then = view.view_as_of(customer_id, moment)
@@ -129,11 +140,16 @@ def _customer_360(
     return _json(found)
 
 
-def _json(document: dict[str, Any]) -> Response:
-    return Response(to_json(document), media_type="application/json")
+def _json(view: dict[str, Any]) -> Response:
+    return Response(documents.Customer360.json_of(view), media_type="application/json")
 
 
-@routes.get("/customers/{customer_id}/timeline", tags=["customers"], response_model=None)
+@routes.get(
+    "/customers/{customer_id}/timeline",
+    tags=["customers"],
+    response_model=documents.Timeline,
+    responses={301: {"description": "The customer was merged into another: its timeline"}},
+)
 def get_customer_timeline(
     request: Request,
     customer_id: str,
@@ -141,10 +157,11 @@ def get_customer_timeline(
     _: Readers,
     as_of: AsOf = None,
     after: Annotated[
-        str | None, Query(pattern=r"^[0-9]+$", description="Cursor: `next` of the previous page")
+        str | None,
+        Query(pattern=r"^[0-9]{1,18}$", description="Cursor: `next` of the previous page"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any] | RedirectResponse:
+) -> Any:
     """Every event about the customer, newest first, as known at ``as_of`` (default: now);
     a merged customer's history is the survivor's (301)."""
     if (moved := _survivor(request, view, customer_id)) is not None:
@@ -153,16 +170,16 @@ def get_customer_timeline(
     return {"customer_id": customer_id, "items": page.items, "next": page.next}
 
 
-@routes.get("/kpis", tags=["kpis"])
+@routes.get("/kpis", tags=["kpis"], response_model=documents.KeyFigures)
 def key_figures(
     request: Request,
     _: Readers,
     start: Annotated[
-        datetime | None,
+        Moment | None,
         Query(alias="from", description="Period start, inclusive (default: the beginning)"),
     ] = None,
     end: Annotated[
-        datetime | None, Query(alias="to", description="Period end, exclusive (default: now)")
+        Moment | None, Query(alias="to", description="Period end, exclusive (default: now)")
     ] = None,
 ) -> dict[str, Any]:
     """Leads and cost per acquired customer by campaign, pipeline, orders, retention by
@@ -175,13 +192,13 @@ def key_figures(
     return figures.report(Period(start, end))
 
 
-@routes.get("/erp/unresolved-orders", tags=["erp"])
+@routes.get("/erp/unresolved-orders", tags=["erp"], response_model=list[documents.UnresolvedOrder])
 def unresolved_orders(view: View, _: Readers) -> list[dict[str, Any]]:
     """ERP messages kept aside until the customer they name is known to the CRM."""
     return view.unresolved_orders()
 
 
-@routes.get("/segments", tags=["segments"])
+@routes.get("/segments", tags=["segments"], response_model=list[documents.Segment])
 def segments(assessing: Assessing, _: Readers) -> list[dict[str, Any]]:
     """How many customers each RFM segment holds after the latest assessment."""
     return assessing.assessments.segments()
@@ -199,16 +216,23 @@ MEMBER_COLUMNS = (
 )
 
 
-@routes.get("/segments/{segment}/members", tags=["segments"], response_model=None)
+@routes.get(
+    "/segments/{segment}/members",
+    tags=["segments"],
+    response_model=documents.Members,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def segment_members(
-    segment: str,
+    segment: Annotated[str, Path(min_length=1, max_length=40)],
     request: Request,
     assessing: Assessing,
     _: Readers,
-    after: Annotated[str | None, Query(description="Cursor: the last customer id seen")] = None,
+    after: Annotated[
+        str | None, Query(max_length=64, description="Cursor: the last customer id seen")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,
-) -> dict[str, Any] | Response:
+) -> Any:
     """The segment's customers, paged by cursor; as CSV (all of them) for campaign tools."""
     wants_csv = format == "csv" or (
         format is None and "text/csv" in request.headers.get("accept", "")
@@ -223,7 +247,7 @@ def segment_members(
         return Response(
             buffer.getvalue(),
             media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{segment}.csv"'},
+            headers={"Content-Disposition": attachment(f"{segment}.csv")},
         )
     page = members.members(segment, after=after, limit=limit)
     return {
@@ -311,7 +335,7 @@ def run_assessment(
     assessing: Assessing,
     principal: Admins,
     as_of: Annotated[
-        datetime | None,
+        Moment | None,
         Query(
             description="Assess as of this time (default: now). An earlier time makes a "
             "scenario: kept beside the current results, replacing nothing, publishing nothing"

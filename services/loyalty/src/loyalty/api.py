@@ -17,6 +17,7 @@ from loyalty.domain.rules import EarningRules, ProgrammeRules
 from loyalty.domain.tiers import DowngradePolicy, TierRules
 from servicekit import jobs
 from servicekit.auth import Principal, require
+from servicekit.bounds import LONGEST_DAYS, Moment, Position
 from servicekit.idempotency import IdempotencyKey
 from servicekit.jobs import Job, Progress
 from servicekit.problems import Problem
@@ -31,6 +32,13 @@ Marketing = Annotated[Principal, Depends(require("marketing"))]
 
 
 App = Annotated[Loyalty, Depends(application(Loyalty))]
+
+#: the most points one command moves: a manual correction, a reward's cost, a bonus
+MOST_POINTS = 10_000_000
+#: multipliers and points per unit of currency: generous, and far from overflowing a ledger
+Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=12, decimal_places=4)]
+Name = Annotated[str, Field(min_length=1, max_length=64)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
 class AccountOut(BaseModel):
@@ -98,20 +106,24 @@ class StatementOut(BaseModel):
 class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    points: int = Field(description="Positive to credit, negative to debit; never zero")
+    points: int = Field(
+        ge=-MOST_POINTS,
+        le=MOST_POINTS,
+        description="Positive to credit, negative to debit; never zero",
+    )
     reason: str = Field(min_length=3, max_length=500)
 
 
 class EarningRulesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    points_per_unit: Decimal = Field(ge=0)
-    category_multipliers: dict[str, Decimal] = {}
-    sku_multipliers: dict[str, Decimal] = {}
-    tier_multipliers: dict[Tier, Decimal] = {}
+    points_per_unit: Rate
+    category_multipliers: dict[Name, Rate] = Field(default={}, max_length=1000)
+    sku_multipliers: dict[Name, Rate] = Field(default={}, max_length=10_000)
+    tier_multipliers: dict[Tier, Rate] = {}
     pending_until_paid: bool = True
-    expiry_days: int | None = Field(default=365, gt=0)
-    point_value: Decimal = Field(default=Decimal("0.01"), ge=0)
+    expiry_days: int | None = Field(default=365, gt=0, le=LONGEST_DAYS)
+    point_value: Rate = Decimal("0.01")
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
 
     def rules(self) -> EarningRules:
@@ -144,12 +156,12 @@ class EarningRulesIn(BaseModel):
 class TierRulesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    silver_above: Decimal = Field(ge=0)
-    gold_above: Decimal = Field(ge=0)
-    premium_above: Decimal = Field(ge=0)
-    window_days: int = Field(default=365, gt=0)
+    silver_above: Money
+    gold_above: Money
+    premium_above: Money
+    window_days: int = Field(default=365, gt=0, le=LONGEST_DAYS)
     downgrade: DowngradePolicy = DowngradePolicy.AT_ANNIVERSARY
-    days_below: int = Field(default=90, ge=0)
+    days_below: int = Field(default=90, ge=0, le=LONGEST_DAYS)
 
     def rules(self) -> TierRules:
         return TierRules(**self.model_dump())
@@ -182,7 +194,7 @@ def get_statement(
     _: Readers,
     order: Literal["newest", "oldest"] = "newest",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[int | None, Query(ge=0, description="A next_cursor from a page")] = None,
+    cursor: Annotated[Position | None, Query(description="A next_cursor from a page")] = None,
 ) -> StatementOut:
     """Every movement with the balance after it, as the customer sees it online."""
     account = app.account_of(customer_id)
@@ -234,7 +246,7 @@ def expire_points(
     app: App,
     principal: Admins,
     as_of: Annotated[
-        datetime | None, Query(description="Expire as of this time (default: now), with a zone")
+        Moment | None, Query(description="Expire as of this time (default: now), with a zone")
     ] = None,
 ) -> Job:
     """Housekeeping: expire due lots and review tiers on every account.

@@ -184,8 +184,7 @@ class Loyalty(ServiceApplication):
         return reward
 
     def reward(self, reward_id: UUID) -> Reward:
-        reward: Reward = self.repository.get(reward_id)
-        return reward
+        return self.fetch(Reward, reward_id)
 
     def rewards(self, after: int | None, limit: int) -> list[tuple[int, Reward]]:
         """The catalogue in the order it was filled, each with its position (a cursor)."""
@@ -207,8 +206,7 @@ class Loyalty(ServiceApplication):
         return self.retrying(attempt)
 
     def redemption(self, redemption_id: UUID) -> Redemption:
-        redemption: Redemption = self.repository.get(redemption_id)
-        return redemption
+        return self.fetch(Redemption, redemption_id)
 
     def redeem(
         self,
@@ -299,8 +297,7 @@ class Loyalty(ServiceApplication):
         return promotion
 
     def promotion(self, promotion_id: UUID) -> Promotion:
-        promotion: Promotion = self.repository.get(promotion_id)
-        return promotion
+        return self.fetch(Promotion, promotion_id)
 
     def activate_promotion(self, promotion_id: UUID, actor: str | None) -> Promotion:
         return self._change_promotion(promotion_id, lambda p: p.activate(actor))
@@ -450,8 +447,7 @@ class Loyalty(ServiceApplication):
     # offers
 
     def offer(self, offer_id: UUID) -> Offer:
-        offer: Offer = self.repository.get(offer_id)
-        return offer
+        return self.fetch(Offer, offer_id)
 
     def offers_of(self, customer_id: str) -> list[Offer]:
         """The customer's offers, oldest first, read from this service's own log."""

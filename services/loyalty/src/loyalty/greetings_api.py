@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from loyalty.api import Admins, App
 from loyalty.app import utc_now
 from servicekit import jobs
+from servicekit.bounds import Day
 from servicekit.jobs import Job, Progress
 
 routes = APIRouter()
@@ -22,7 +23,7 @@ class GreetingRunOut(BaseModel):
 
 @routes.post("/greetings/run", tags=["greetings"], status_code=status.HTTP_202_ACCEPTED)
 def run_greetings(
-    request: Request, response: Response, app: App, principal: Admins, on: date | None = None
+    request: Request, response: Response, app: App, principal: Admins, on: Day | None = None
 ) -> Job:
     """Greet the customers whose birthday is due on ``on`` (today by default); a
     second run the same year greets nobody twice.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
 
 from loyalty.views.liability import Liability
 from servicekit.auth import Principal, require
@@ -16,7 +17,26 @@ Finance = Annotated[Principal, Depends(require("analyst", "marketing"))]
 View = Annotated[Liability, Depends(handler(Liability))]
 
 
+class CurrencyLiability(BaseModel):
+    currency: str
+    points: int
+    value: str = Field(description="An amount: the points at what each costs the programme")
+
+
+class TierLiability(BaseModel):
+    tier: str | None
+    currency: str | None = Field(description="None for accounts without an earning rule yet")
+    accounts: int
+    points: int
+    value: str
+
+
+class LiabilityOut(BaseModel):
+    total: list[CurrencyLiability]
+    by_tier: list[TierLiability]
+
+
 @routes.get("/liability")
-def liability(view: View, _: Finance) -> dict[str, Any]:
+def liability(view: View, _: Finance) -> LiabilityOut:
     """Points available on every account, valued at what each point costs the programme."""
-    return view.summary()
+    return LiabilityOut.model_validate(view.summary())

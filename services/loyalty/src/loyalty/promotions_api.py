@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from loyalty.api import App, Marketing, Readers
+from loyalty.api import MOST_POINTS, App, Marketing, Money, Name, Readers
 from loyalty.app import utc_now
 from loyalty.domain.promotions import (
     Cart,
@@ -21,26 +22,32 @@ from loyalty.domain.promotions import (
     Terms,
 )
 from loyalty.domain.rewards import IllegalTransition
+from servicekit.bounds import Moment
 from servicekit.idempotency import IdempotencyKey, new_id
 from servicekit.problems import Problem
 
 routes = APIRouter()
 
+#: units of one line of a cart, or bought and given by a promotion
+MOST_UNITS = 10_000
+Names = Annotated[list[Name], Field(max_length=1000)]
+Price = Annotated[Decimal, Field(ge=0, le=10**9, max_digits=14, decimal_places=4)]
+
 
 class TermsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    payment_method: str | None = None
-    discount_percent: Decimal = Field(default=Decimal(0), ge=0, le=100)
-    bonus_points: int = Field(default=0, ge=0)
-    multiplier: Decimal = Field(default=Decimal(1), ge=1)
-    skus: list[str] = []
-    categories: list[str] = []
-    buy_sku: str | None = None
-    buy_quantity: int = Field(default=1, ge=1)
-    gift_sku: str | None = None
-    gift_quantity: int = Field(default=1, ge=1)
-    gift_cost: Decimal = Field(default=Decimal(0), ge=0)
+    payment_method: Name | None = None
+    discount_percent: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2)
+    bonus_points: int = Field(default=0, ge=0, le=MOST_POINTS)
+    multiplier: Decimal = Field(default=Decimal(1), ge=1, le=100, decimal_places=2)
+    skus: Names = []
+    categories: Names = []
+    buy_sku: Name | None = None
+    buy_quantity: int = Field(default=1, ge=1, le=MOST_UNITS)
+    gift_sku: Name | None = None
+    gift_quantity: int = Field(default=1, ge=1, le=MOST_UNITS)
+    gift_cost: Money = Decimal(0)
 
 
 class PromotionIn(BaseModel):
@@ -49,13 +56,13 @@ class PromotionIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: PromotionKind
     terms: TermsIn = TermsIn()
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    tiers: list[str] = []
-    segments: list[str] = []
-    channels: list[str] = []
-    budget: Decimal | None = Field(default=None, ge=0)
-    per_customer_limit: int | None = Field(default=None, ge=1)
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    tiers: Names = []
+    segments: Names = []
+    channels: Names = []
+    budget: Money | None = None
+    per_customer_limit: int | None = Field(default=None, ge=1, le=MOST_UNITS)
 
 
 class PromotionOut(BaseModel):
@@ -87,24 +94,24 @@ class PromotionOut(BaseModel):
 
 
 class CartLineIn(BaseModel):
-    sku: str
-    category: str = "general"
-    quantity: int = Field(gt=0)
-    unit_price: Decimal = Field(ge=0)
+    sku: Name
+    category: Name = "general"
+    quantity: int = Field(gt=0, le=MOST_UNITS)
+    unit_price: Price
 
 
 class CartIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: str | None = None
-    tier: str | None = Field(default=None, description="Default: the customer's tier")
-    segments: list[str] | None = Field(
+    customer_id: Name | None = None
+    tier: Name | None = Field(default=None, description="Default: the customer's tier")
+    segments: Names | None = Field(
         default=None, description="Default: the customer's current segment, as analytics said"
     )
-    channel: str
-    payment_method: str | None = None
-    lines: list[CartLineIn] = Field(min_length=1)
-    at: datetime | None = None
+    channel: Name
+    payment_method: Name | None = None
+    lines: list[CartLineIn] = Field(min_length=1, max_length=1000)
+    at: Moment | None = None
 
 
 class EffectOut(BaseModel):

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from loyalty.api import Agents, App, Marketing, Readers
+from loyalty.api import MOST_POINTS, Agents, App, Marketing, Readers
 from loyalty.app import utc_now
 from loyalty.domain.account import InsufficientPoints
 from loyalty.domain.rewards import (
@@ -20,10 +20,14 @@ from loyalty.domain.rewards import (
     Reward,
     RewardUnavailable,
 )
+from servicekit.bounds import Moment, Position
 from servicekit.idempotency import IdempotencyKey, new_id
 from servicekit.problems import Problem
 
 routes = APIRouter()
+
+#: units of a reward catalogued or restocked at once
+MOST_UNITS = 1_000_000
 
 
 class RewardIn(BaseModel):
@@ -31,10 +35,10 @@ class RewardIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
-    points_cost: int = Field(gt=0, description="Points one unit costs")
-    stock: int = Field(ge=0, description="Units that can be redeemed")
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    points_cost: int = Field(gt=0, le=MOST_POINTS, description="Points one unit costs")
+    stock: int = Field(ge=0, le=MOST_UNITS, description="Units that can be redeemed")
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
 
     @model_validator(mode="after")
     def ends_after_it_starts(self) -> RewardIn:
@@ -81,7 +85,7 @@ class RewardPage(BaseModel):
 class RestockIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=MOST_UNITS)
 
 
 class RedemptionIn(BaseModel):
@@ -148,7 +152,7 @@ def list_rewards(
     _: Readers,
     available: Annotated[bool | None, Query(description="Only those redeemable now")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[int | None, Query(ge=0, description="A next_cursor from a page")] = None,
+    cursor: Annotated[Position | None, Query(description="A next_cursor from a page")] = None,
 ) -> RewardPage:
     page = app.rewards(cursor, limit)
     shown = [RewardOut.of(reward) for _, reward in page]

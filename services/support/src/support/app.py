@@ -67,8 +67,7 @@ class Support(ServiceApplication):
         return case
 
     def case(self, case_id: UUID) -> Case:
-        case: Case = self.repository.get(case_id)
-        return case
+        return self.fetch(Case, case_id)
 
     def reply(self, case_id: UUID, author: str, body: str, by_customer: bool) -> Case:
         case = self.case(case_id)

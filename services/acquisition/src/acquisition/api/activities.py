@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from acquisition.api.common import App, Readers, Sales, Views, located, tagged
 from acquisition.app import ActivityDraft, Completion
 from acquisition.domain.activity import Activity, ActivityKind, CallOutcome, Regarding
+from servicekit.bounds import Day, Moment
 from servicekit.idempotency import IdempotencyKey, new_id
 from servicekit.preconditions import IfMatch, expected_version
 
@@ -27,7 +28,7 @@ class CompletionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: CallOutcome | None = Field(default=None, description="calls only")
-    callback_at: datetime | None = Field(default=None, description="with outcome call_back")
+    callback_at: Moment | None = Field(default=None, description="with outcome call_back")
     note: str | None = Field(default=None, max_length=4000)
 
     def completion(self) -> Completion:
@@ -42,7 +43,7 @@ class ActivityIn(CompletionIn):
     regarding: Regarding
     regarding_id: UUID
     owner: str | None = Field(default=None, max_length=200, description="default: the caller")
-    due_at: datetime | None = None
+    due_at: Moment | None = None
 
     def draft(self, caller: str) -> ActivityDraft:
         return ActivityDraft(
@@ -142,7 +143,7 @@ def agenda(
     views: Views,
     who: Readers,
     owner: Annotated[str | None, Query(max_length=200)] = None,
-    day: date | None = None,
+    day: Day | None = None,
 ) -> list[AgendaItem]:
     """Open items due on ``day`` (UTC, default today) and overdue ones, from the read model."""
     rows: list[dict[str, Any]] = views.agenda(owner or who.subject, day or datetime.now(UTC).date())

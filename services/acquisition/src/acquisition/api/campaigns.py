@@ -14,6 +14,7 @@ from acquisition.api.common import App, Readers, Sales, Views, located, tagged
 from acquisition.app import CampaignPlan
 from acquisition.domain.campaign import Campaign, Channel
 from acquisition.views.campaigns import CampaignResults
+from servicekit.bounds import Day
 from servicekit.idempotency import IdempotencyKey, new_id
 from servicekit.preconditions import IfMatch, expected_version
 
@@ -27,8 +28,8 @@ class CampaignIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     channel: Channel
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: Day
+    ends_on: Day | None = None
     budget: Money = Field(ge=0)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
 
@@ -41,7 +42,7 @@ class CostIn(BaseModel):
 
     amount: Money = Field(gt=0)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    incurred_on: date
+    incurred_on: Day
     note: str | None = Field(default=None, max_length=2000)
 
 

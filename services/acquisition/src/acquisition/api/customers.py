@@ -13,6 +13,7 @@ from acquisition.api.common import App, Readers, Sales, Views, located, tagged
 from acquisition.domain.consent import Channel, Consent, Purpose
 from acquisition.domain.customer import Customer
 from acquisition.domain.errors import InvalidInput
+from servicekit.bounds import Day, Moment
 from servicekit.idempotency import IdempotencyKey, new_id
 from servicekit.preconditions import IfMatch, expected_version
 
@@ -27,9 +28,9 @@ class CustomerIn(BaseModel):
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=40)
     company: str | None = Field(default=None, max_length=200)
-    birthday: date | None = None
+    birthday: Day | None = None
     source: str = Field(default="direct", max_length=40)
-    erp_customer_number: str | None = None
+    erp_customer_number: str | None = Field(default=None, max_length=64)
 
 
 class AddressIn(BaseModel):
@@ -55,7 +56,7 @@ class ProfilePatch(BaseModel):
     phones: list[Annotated[str, Field(max_length=40)]] | None = Field(default=None, max_length=10)
     addresses: list[AddressIn] | None = Field(default=None, max_length=10)
     company: str | None = Field(default=None, max_length=200)
-    birthday: date | None = None
+    birthday: Day | None = None
     preferred_channel: Channel | None = None
 
     def changes(self) -> dict[str, Any]:
@@ -76,7 +77,7 @@ class ConsentIn(BaseModel):
     purpose: Purpose
     granted: bool
     source: str = Field(min_length=1, max_length=60, description="web_form, store, call...")
-    given_at: datetime | None = Field(default=None, description="when said; default now")
+    given_at: Moment | None = Field(default=None, description="when said; default now")
 
 
 class ConsentsIn(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,6 +15,7 @@ from acquisition.api.customers import CustomerOut
 from acquisition.app import OpportunityDraft
 from acquisition.domain.lead import DisqualificationReason, Lead, LeadSource, LeadStatus
 from acquisition.views.leads import LeadFilter
+from servicekit.bounds import Day
 from servicekit.idempotency import IdempotencyKey, new_id
 from servicekit.preconditions import IfMatch, expected_version
 from servicekit.problems import Problem
@@ -31,7 +32,7 @@ class LeadIn(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
     company: str | None = Field(default=None, max_length=200)
     source: LeadSource
-    campaign_id: str | None = None
+    campaign_id: str | None = Field(default=None, max_length=64)
     country: str | None = Field(
         default=None, pattern=r"^[A-Za-z]{2}$", description="ISO territory; else the phone's"
     )
@@ -159,9 +160,9 @@ class OpportunityIn(BaseModel):
     amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     owner: str | None = Field(default=None, max_length=200)
-    pipeline: str | None = None
-    stage: str | None = None
-    expected_close: date | None = None
+    pipeline: str | None = Field(default=None, max_length=60)
+    stage: str | None = Field(default=None, max_length=60)
+    expected_close: Day | None = None
 
     def draft(self) -> OpportunityDraft:
         return OpportunityDraft(**self.model_dump())
@@ -208,7 +209,10 @@ def list_leads(
         rows, next_cursor = views.leads(where, cursor, limit)
     except ValueError as error:
         raise Problem(
-            422, "Invalid request", f"cursor: {error}", errors=[{"field": "cursor"}]
+            400,
+            "Invalid cursor",
+            f"cursor: {error}; pass a next_cursor this list gave",
+            errors=[{"field": "cursor", "message": str(error)}],
         ) from None
     return LeadPage(items=[_row(row) for row in rows], next_cursor=next_cursor)
 

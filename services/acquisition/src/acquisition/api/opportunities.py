@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from acquisition.api.common import App, Readers, Sales, located, tagged
 from acquisition.app import OpportunityDraft
 from acquisition.domain.opportunity import LossReason, Opportunity, Outcome
+from servicekit.bounds import Day
 from servicekit.idempotency import IdempotencyKey, new_id
 from servicekit.preconditions import IfMatch, expected_version
 
@@ -26,9 +27,9 @@ class OpportunityOpenIn(BaseModel):
     amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     owner: str | None = Field(default=None, max_length=200)
-    pipeline: str | None = None
-    stage: str | None = None
-    expected_close: date | None = None
+    pipeline: str | None = Field(default=None, max_length=60)
+    stage: str | None = Field(default=None, max_length=60)
+    expected_close: Day | None = None
 
 
 class StageIn(BaseModel):

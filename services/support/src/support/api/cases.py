@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.idempotency import IdempotencyKey, new_id
+from servicekit.problems import Problem
 from support.api.dependencies import Agents, App, Readers, Views
+from support.api.documents import CasePage, ConversationEntry, Customer, SlaClock
 from support.app import now
 from support.domain.case import Case, CaseStatus, CaseType, Channel, Priority
 
@@ -74,7 +76,7 @@ class CaseOut(BaseModel):
     version: int
     status: CaseStatus
     customer_id: str | None
-    customer: dict[str, Any] | None
+    customer: Customer | None
     channel: Channel
     case_type: CaseType
     priority: Priority
@@ -86,8 +88,8 @@ class CaseOut(BaseModel):
     opened_at: datetime
     first_response_at: datetime | None
     resolved_at: datetime | None
-    sla: list[dict[str, Any]]
-    conversation: list[dict[str, Any]]
+    sla: list[SlaClock]
+    conversation: list[ConversationEntry]
     satisfaction: int | None
 
     @classmethod
@@ -97,7 +99,7 @@ class CaseOut(BaseModel):
             version=case.version,
             status=case.status,
             customer_id=case.customer_id,
-            customer=views.customer(case.customer_id) if case.customer_id else None,
+            customer=_customer(views, case.customer_id),
             channel=case.channel,
             case_type=case.case_type,
             priority=case.priority,
@@ -110,19 +112,24 @@ class CaseOut(BaseModel):
             first_response_at=case.first_response_at,
             resolved_at=case.resolved_at,
             sla=[
-                {
-                    "clock": state.clock.value,
-                    "target_minutes": state.target.total_seconds() / 60,
-                    "elapsed_minutes": round(state.elapsed.total_seconds() / 60, 1),
-                    "due_at": state.due_at,
-                    "met": state.met,
-                    "breached": state.breached,
-                }
+                SlaClock(
+                    clock=state.clock.value,
+                    target_minutes=state.target.total_seconds() / 60,
+                    elapsed_minutes=round(state.elapsed.total_seconds() / 60, 1),
+                    due_at=state.due_at,
+                    met=state.met,
+                    breached=state.breached,
+                )
                 for state in case.clocks(now())
             ],
-            conversation=case.conversation,
+            conversation=[ConversationEntry(**entry) for entry in case.conversation],
             satisfaction=case.satisfaction,
         )
+
+
+def _customer(views: Views, customer_id: str | None) -> Customer | None:
+    known = views.customer(customer_id) if customer_id else None
+    return Customer(**known) if known else None
 
 
 def _answer(case: Case, views: Views, response: Response) -> CaseOut:
@@ -171,17 +178,26 @@ def list_cases(
     breached: bool | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
+) -> CasePage:
     """Newest first; pass ``next`` back as ``cursor`` for the following page."""
-    return views.cases(
-        status=status.value if status else None,
-        customer_id=customer_id,
-        team=queue,
-        agent=agent,
-        breached=breached,
-        after=cursor,
-        limit=limit,
-    )
+    try:
+        page = views.cases(
+            status=status.value if status else None,
+            customer_id=customer_id,
+            team=queue,
+            agent=agent,
+            breached=breached,
+            after=cursor,
+            limit=limit,
+        )
+    except ValueError:  # the cursor does not decode: no page of this list gave it
+        raise Problem(
+            400,
+            "Invalid cursor",
+            "cursor: not a cursor of this list; pass the `next` a page gave",
+            errors=[{"field": "cursor", "message": "not a cursor of this list"}],
+        ) from None
+    return CasePage(**page)
 
 
 @routes.post("/cases/{case_id}/replies")

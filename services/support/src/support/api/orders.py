@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from servicekit.problems import Problem
 from support.api.dependencies import Readers, Views
+from support.api.documents import Order
 
 routes = APIRouter(tags=["orders"])
 
 
 @routes.get("/orders/{order_id}")
-def where_is_my_order(order_id: str, views: Views, _: Readers) -> dict[str, Any]:
+def where_is_my_order(order_id: str, views: Views, _: Readers) -> Order:
     """The order and its shipment as the ERP last reported them."""
     found = views.order(order_id)
     if found is None:
         raise Problem(404, "Not found", f"Support knows no order {order_id} (yet).")
-    return found
+    return Order(**found)
