@@ -378,7 +378,11 @@ def get_assessment(assessment_id: UUID, assessing: Assessing, _: Readers) -> Ass
     return AssessmentRunOut.model_validate(found)
 
 
-@routes.get("/assessments/{assessment_id}/customers/{customer_id}", tags=["assessments"])
+@routes.get(
+    "/assessments/{assessment_id}/customers/{customer_id}",
+    tags=["assessments"],
+    responses={410: {"description": "A current assessment whose results the next one replaced"}},
+)
 def get_assessed_customer(
     assessment_id: UUID, customer_id: str, assessing: Assessing, _: Readers
 ) -> CustomerAssessmentOut:
