@@ -23,14 +23,16 @@ def pytest_terminal_summary(
     if not RESULTS:
         return
     header = (
-        f"{'experiment':<40} {'size':<8} {'messages':>8} {'recovery s':>10} "
+        f"{'experiment':<36} {'size':<7} {'messages':>8} {'caught up s':>11} "
+        f"{'matched s':>9} {'(check s)':>9} "
         f"{'lost':>5} {'doubled':>7} {'wrong':>5} {'DLQ':>4}"
     )
     terminalreporter.section("chaos: recovery after each fault")
     terminalreporter.write_line(header)
     for r in RESULTS:
         terminalreporter.write_line(
-            f"{r.experiment:<40} {r.size:<8} {r.messages:>8} {r.recovery_seconds:>10.2f} "
+            f"{r.experiment:<36} {r.size:<7} {r.messages:>8} {r.caught_up_seconds:>11.2f} "
+            f"{r.matched_seconds:>9.2f} {r.check_seconds:>9.2f} "
             f"{r.lost:>5} {r.doubled:>7} {r.wrong:>5} {r.dead_lettered:>4}"
         )
     out = config.rootpath / "var" / "chaos" / "results.json"

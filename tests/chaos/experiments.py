@@ -4,7 +4,10 @@ caught up and every read model matches the oracle over everything sent so far (o
 the time is up).
 
 Recovery time: from the end of the fault (the process or broker started again, the
-rebuild or the resend finished) until caught up *and* matching.
+rebuild or the resend finished) until every handler's tracking records reached the end
+offsets (*caught up*), and until a comparison with the oracle found nothing amiss
+(*matched*: the end of that comparison, so it includes the comparison's own time,
+reported beside it).
 """
 
 from __future__ import annotations
@@ -48,7 +51,9 @@ class Result:
     experiment: str
     size: str
     messages: int
-    recovery_seconds: float
+    caught_up_seconds: float
+    matched_seconds: float
+    check_seconds: float
     lost: int
     doubled: int
     wrong: int
@@ -60,12 +65,22 @@ class Result:
             "experiment": self.experiment,
             "size": self.size,
             "messages": self.messages,
-            "recovery_seconds": round(self.recovery_seconds, 2),
+            "caught_up_seconds": round(self.caught_up_seconds, 2),
+            "matched_seconds": round(self.matched_seconds, 2),
+            "check_seconds": round(self.check_seconds, 2),
             "lost": self.lost,
             "doubled": self.doubled,
             "wrong": self.wrong,
             "dead_lettered": self.dead_lettered,
         }
+
+
+@dataclass(frozen=True)
+class Recovery:
+    caught_up_seconds: float
+    matched_seconds: float
+    check_seconds: float
+    verdict: Verdict
 
 
 @dataclass
@@ -121,32 +136,41 @@ class World:
         self.plans.append(the_plan)
         return the_plan
 
-    def settle(self, fault_ended: float) -> tuple[float, Verdict]:
-        """Wait until caught up and matching; the seconds since the fault ended."""
+    def settle(self, fault_ended: float) -> Recovery:
+        """Wait until caught up and matching (or the time is up)."""
         oracle = expected(self.customers, self.plans)
         deadline = time.monotonic() + self.size.settle_timeout
+        caught_up: float | None = None
         while True:
-            if not self.rig.behind():
+            late = self.rig.behind()
+            if not late:
+                caught_up = caught_up or time.monotonic() - fault_ended
+                started = time.monotonic()
                 verdict = judge(self.rig, oracle)
                 if verdict.clean:
-                    return time.monotonic() - fault_ended, verdict
+                    took = time.monotonic() - started
+                    return Recovery(caught_up, time.monotonic() - fault_ended, took, verdict)
             else:
-                verdict = Verdict(lost=[f"behind: {self.rig.behind()}"])
+                verdict = Verdict(lost=[f"behind: {late}"])
             if time.monotonic() > deadline:
-                return time.monotonic() - fault_ended, verdict
-            time.sleep(0.5)
+                waited = time.monotonic() - fault_ended
+                return Recovery(caught_up or waited, waited, 0.0, verdict)
+            time.sleep(0.25)
 
 
 Experiment = Callable[[World], Result]
 
 
 def _result(name: str, world: World, messages: int, dead_before: int, fault_ended: float) -> Result:
-    seconds, verdict = world.settle(fault_ended)
+    recovery = world.settle(fault_ended)
+    verdict = recovery.verdict
     return Result(
         name,
         world.size.name,
         messages,
-        seconds,
+        recovery.caught_up_seconds,
+        recovery.matched_seconds,
+        recovery.check_seconds,
         len(verdict.lost),
         len(verdict.doubled),
         len(verdict.wrong),
