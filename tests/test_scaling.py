@@ -163,10 +163,14 @@ def expected_orders(the_plan: Plan) -> dict[str, tuple[str, str, Decimal, Decima
 def expected_payments(the_plan: Plan) -> dict[str, str]:
     last: dict[str, str] = {}
     for message in the_plan.messages:
-        if isinstance(message.event, PaymentReceived | PaymentOverdue):
-            if last.get(message.event.invoice_id) != "received":  # received stays received
-                overdue = isinstance(message.event, PaymentOverdue)
-                last[message.event.invoice_id] = "overdue" if overdue else "received"
+        payment = message.event
+        # received stays received
+        if (
+            isinstance(payment, PaymentReceived | PaymentOverdue)
+            and last.get(payment.invoice_id) != "received"
+        ):
+            overdue = isinstance(payment, PaymentOverdue)
+            last[payment.invoice_id] = "overdue" if overdue else "received"
     return last
 
 
