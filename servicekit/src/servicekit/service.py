@@ -92,6 +92,7 @@ class Runtime:
                     settings.kafka_bootstrap_servers,
                     f"{settings.consumer_group}-{handler.name}",
                     self.producer,
+                    stall_after=settings.stall_seconds,
                 )
                 self.consumers.append(consumer)
                 tasks.append(consumer.run())
@@ -126,17 +127,11 @@ class Runtime:
         return self.relay.healthy or lag == 0, {"relay_lag": lag}
 
     async def consumers_check(self) -> tuple[bool, object]:
-        states = {
-            consumer.handler.name: {
-                "running": consumer.running,
-                "lag": sum(consumer.lag.values()),
-                "dead_lettered": consumer.applier.dead_lettered,
-            }
-            for consumer in self.consumers
-        }
+        healths = {consumer.handler.name: consumer.health() for consumer in self.consumers}
         expected = self.settings.consumers_enabled and bool(self.handlers)
-        running = all(state["running"] for state in states.values())
-        return (running and len(states) == len(self.handlers)) or not expected, states
+        fine = all(not health.problems for health in healths.values())
+        states = {name: health.detail() for name, health in healths.items()}
+        return (fine and len(states) == len(self.handlers)) or not expected, states
 
 
 def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) -> FastAPI:
