@@ -146,7 +146,7 @@ async def test_a_consumer_whose_handler_does_not_move_reports_itself_stalled(
         assert health.running
         assert health.lag > 0
         assert all(problem.startswith("stalled, ") for problem in health.problems), health
-        assert any(f"waiting on {TOPIC}[" in problem for problem in health.problems)
+        assert any(f" waiting on {TOPIC}[" in problem for problem in health.problems)
 
         handler.gate.set()
         await kafka_io.eventually(lambda: consumer.caught_up)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiokafka import TopicPartition
 
-from servicekit.progress import Progress
+from servicekit.progress import Progress, Stall, describe
 
 ORDERS = TopicPartition("erp.orders.v1", 0)
 PAYMENTS = TopicPartition("erp.payments.v1", 1)
@@ -59,7 +59,19 @@ def test_messages_waiting_without_the_position_moving_make_a_stall() -> None:
     (stall,) = progress.stalls(after_seconds=60)
 
     assert (stall.tp, stall.waiting) == (ORDERS, 30)
-    assert str(stall) == "30 messages waiting on erp.orders.v1[0], none applied for 61 s"
+    assert describe([stall]) == "30 messages waiting on erp.orders.v1[0], none applied for 61 s"
+
+
+def test_a_stall_over_many_partitions_is_one_line_naming_a_few() -> None:
+    stalls = [
+        Stall(TopicPartition("erp.orders.v1", partition), waiting=10, idle_seconds=70 + partition)
+        for partition in range(5)
+    ]
+
+    assert describe(stalls) == (
+        "50 messages waiting on erp.orders.v1[0], erp.orders.v1[1], erp.orders.v1[2] "
+        "and 2 more partitions, none applied for 70 s"
+    )
 
 
 def test_a_handler_that_applies_slowly_is_not_stalled() -> None:

@@ -46,7 +46,7 @@ from sqlalchemy.exc import DBAPIError
 from contracts import ContractViolation, IntegrationEvent, Message, decode
 from servicekit import context, kafka, metrics
 from servicekit.deadletters import DeadLetterTally
-from servicekit.progress import Progress
+from servicekit.progress import Progress, describe
 
 log = logging.getLogger(__name__)
 
@@ -500,7 +500,9 @@ class TrackedConsumer:
         problems = []
         if not self.running:
             problems.append(f"not running ({self.failure})" if self.failure else "not running")
-        problems += [f"stalled, {stall}" for stall in self.progress.stalls(self.stall_after)]
+        stalls = self.progress.stalls(self.stall_after)
+        if stalls:
+            problems.append(f"stalled, {describe(stalls)}")
         last_fetch = self._last_fetch_seconds_ago()
         if (
             self.running

@@ -12,7 +12,7 @@ long ago it last had something to do.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import TopicPartition
@@ -33,11 +33,16 @@ class Stall:
     waiting: int
     idle_seconds: float
 
-    def __str__(self) -> str:
-        return (
-            f"{self.waiting} messages waiting on {self.tp.topic}[{self.tp.partition}], "
-            f"none applied for {self.idle_seconds:.0f} s"
-        )
+
+def describe(stalls: Sequence[Stall], named: int = 3) -> str:
+    """One line for an operator: how much waits, where, and for how long."""
+    waiting = sum(stall.waiting for stall in stalls)
+    idle = min(stall.idle_seconds for stall in stalls)
+    messages = "1 message" if waiting == 1 else f"{waiting} messages"
+    where = ", ".join(f"{s.tp.topic}[{s.tp.partition}]" for s in stalls[:named])
+    if len(stalls) > named:
+        where += f" and {len(stalls) - named} more partitions"
+    return f"{messages} waiting on {where}, none applied for {idle:.0f} s"
 
 
 class Progress:
