@@ -85,12 +85,13 @@ def fetched_every_partition(consumer: TrackedConsumer) -> bool:
     return bool(assigned) and consumer.progress.behind().keys() == assigned
 
 
-def dead_letters_metric(consumer: str) -> float:
+def metric(name: str, consumer: str) -> float:
+    """The sum of a metric's series for one consumer, as /metrics shows it."""
     return sum(
         sample.value
-        for metric in REGISTRY.collect()
-        for sample in metric.samples
-        if sample.name == "consumer_dead_letters_total" and sample.labels["consumer"] == consumer
+        for family in REGISTRY.collect()
+        for sample in family.samples
+        if sample.name == name and sample.labels["consumer"] == consumer
     )
 
 
@@ -120,6 +121,7 @@ async def test_messages_fetched_but_not_yet_applied_are_lag(
         # Then every message of the topic is lag: none was applied
         assert consumer.lag() == waiting
         assert not consumer.caught_up
+        await kafka_io.eventually(lambda: metric("consumer_lag_messages", handler.name) == waiting)
 
         # And once the handler applies them, nothing is
         handler.gate.set()
@@ -189,7 +191,7 @@ async def test_the_dead_letter_count_is_read_from_the_topic_and_survives_a_resta
 
         # Then it reports the count without dead-lettering anything again
         assert restarted.applier.dead_lettered == 0
-        assert dead_letters_metric(restarted.handler.name) == dead
+        assert metric("consumer_dead_letters_total", restarted.handler.name) == dead
 
 
 async def test_dead_letters_of_another_group_on_the_same_topic_are_not_counted(

@@ -514,7 +514,10 @@ class TrackedConsumer:
         return ConsumerHealth(self.running, lag, self.dead_lettered, last_fetch, problems)
 
     async def run(self) -> None:
-        tally = asyncio.create_task(self.tally.run(), name=f"{self.group_id} dead letters")
+        beside = [
+            asyncio.create_task(self.tally.run(), name=f"{self.group_id} dead letters"),
+            asyncio.create_task(self._watch(), name=f"{self.group_id} lag"),
+        ]
         try:
             while True:
                 await self._run_once()
@@ -522,9 +525,20 @@ class TrackedConsumer:
             self.failure = f"stopped: {stopped!r}"
             raise
         finally:
-            tally.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await tally
+            for task in beside:
+                task.cancel()
+            for task in beside:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _watch(self, every: float = 1.0) -> None:
+        """Keep the lag metric current while a write holds the poll loop up (a hung
+        database): the loop measures only between polls."""
+        while True:
+            await asyncio.sleep(every)
+            consumer = self._consumer
+            if consumer is not None:
+                self._observe_now(consumer)
 
     async def _run_once(self) -> None:
         consumer = kafka.consumer(self.bootstrap_servers, self.group_id, self.handler.name)
