@@ -97,7 +97,8 @@ class Relay:
         if lag == 0:
             return []
         if not self.healthy:
-            return [f"relay failing ({self.failure or 'not started'}), unpublished events: {lag}"]
+            state = f"failing ({self.failure})" if self.failure else "starting"
+            return [f"relay {state}, unpublished events: {lag}"]
         idle = time.monotonic() - self.progressed_at
         if idle > stall_after:
             return [f"relay stalled, unpublished events: {lag}, none published for {idle:.0f} s"]
