@@ -163,13 +163,15 @@ async def test_readyz_names_a_stalled_consumer_until_it_applies_again(
 
         # And once the handler moves again, the service is ready with nothing left to apply
         handler.gate.set()
-        status, body = await readiness_until(
+        _, body = await readiness_until(
             client,
             lambda status, body: (
-                status == 200 and body["checks"]["consumers"]["detail"][handler.name]["lag"] == 0
+                status == 200
+                and body["checks"]["consumers"]["detail"][handler.name]["caught_up"] is True
             ),
             timeout=30,
         )
+        assert body["checks"]["consumers"]["detail"][handler.name]["lag"] == 0
 
 
 async def test_a_poison_message_is_counted_and_leaves_the_service_ready_across_a_restart(
@@ -187,7 +189,7 @@ async def test_a_poison_message_is_counted_and_leaves_the_service_ready_across_a
             consumer = body["checks"]["consumers"]["detail"].get(name, {})
             return (
                 status == 200
-                and consumer.get("lag") == 0
+                and consumer.get("caught_up") is True
                 and consumer.get("dead_lettered") is not None
                 and consumer["dead_lettered"] >= runtime.consumers[0].applier.dead_lettered
             )

@@ -399,6 +399,7 @@ class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
                     metrics.CONSUMER_LAG.remove(self.label, tp.topic, str(tp.partition))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        next_offsets: dict[TopicPartition, int] = {}
         untracked = []
         for tp in assigned:
             self.applier.forget(tp)
@@ -408,10 +409,12 @@ class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
                 untracked.append(tp)
             else:
                 self.consumer.seek(tp, position + 1)
-                self.progress.assign(tp, position + 1)
+                next_offsets[tp] = position + 1
         if untracked:
-            for tp, start in (await self._starts(untracked)).items():
-                self.progress.assign(tp, start)
+            next_offsets.update(await self._starts(untracked))
+        # all at once: a consumer given some of its partitions only is not caught up
+        for tp, next_offset in next_offsets.items():
+            self.progress.assign(tp, next_offset)
 
     async def _starts(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
         """Where partitions never applied begin: everything from there is lag."""
@@ -428,6 +431,7 @@ class ConsumerHealth:
     """What /readyz says about a consumer, and what is wrong with it, if anything."""
 
     running: bool
+    caught_up: bool
     lag: int
     dead_lettered: int | None
     last_fetch_seconds_ago: float | None
@@ -436,6 +440,7 @@ class ConsumerHealth:
     def detail(self) -> dict[str, object]:
         return {
             "running": self.running,
+            "caught_up": self.caught_up,
             "lag": self.lag,
             "dead_lettered": self.dead_lettered,
             "last_fetch_seconds_ago": (
@@ -480,7 +485,14 @@ class TrackedConsumer:
     @property
     def caught_up(self) -> bool:
         """Every assigned partition was fetched and nothing is left to apply."""
-        return self.running and self._writes.pending is None and self.progress.caught_up()
+        consumer = self._consumer
+        return (
+            consumer is not None
+            and self.running
+            and self._writes.pending is None
+            and self.progress.assigned == consumer.assignment()
+            and self.progress.caught_up()
+        )
 
     @property
     def dead_lettered(self) -> int | None:
@@ -511,7 +523,9 @@ class TrackedConsumer:
             and last_fetch > max(self.stall_after, SILENT_FETCH_SECONDS)
         ):
             problems.append(f"has had no fetch answered by the broker for {last_fetch:.0f} s")
-        return ConsumerHealth(self.running, lag, self.dead_lettered, last_fetch, problems)
+        return ConsumerHealth(
+            self.running, self.caught_up, lag, self.dead_lettered, last_fetch, problems
+        )
 
     async def run(self) -> None:
         beside = [
