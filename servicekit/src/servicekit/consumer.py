@@ -639,6 +639,8 @@ class TrackedConsumer:
         """Nothing fetched waits to be written: every offset below the fetch position was
         applied or holds no message (a transaction marker), so the handler is there."""
         for tp in consumer.assignment():
+            if tp not in consumer.assignment():
+                continue  # revoked while the previous position was asked
             end = _end_of(consumer, tp)
             applied = self.applier.last_applied(tp)
             next_offset = None if applied is None else applied + 1
