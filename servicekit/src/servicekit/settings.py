@@ -76,6 +76,7 @@ class ServiceSettings(BaseSettings):
     stall_seconds: float = Field(
         default=60.0,
         gt=0,
+        le=86_400,
         description="/readyz fails when a consumer (or the relay) has messages waiting and "
         "has applied (published) none of them for this long",
     )
