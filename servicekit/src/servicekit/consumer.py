@@ -11,7 +11,13 @@ redelivered message (already tracked) is skipped or refused by the store.
 A message that cannot be decoded, breaks its contract, or makes the handler
 fail for a reason other than an unavailable store goes to ``<topic>.dlq`` with
 the reason in its headers; the partition moves on. An unavailable store is
-waited out (the message is never dead-lettered for our own outage).
+waited out (the message is never dead-lettered for our own outage). How many
+messages a group dead-lettered is counted in the DLQ topics themselves
+(:mod:`servicekit.deadletters`), so the count survives restarts.
+
+Lag is what the handler has not applied yet, fetched or not, and a consumer whose
+applied position stops moving while messages wait reports itself stalled
+(:mod:`servicekit.progress`): /readyz shows both.
 
 Handlers are synchronous (eventsourcing and SQLAlchemy are): the runner calls
 them in a worker thread from its asyncio task, one poll at a time, and decodes the
@@ -21,6 +27,7 @@ next poll meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Coroutine, Iterable, Sequence
@@ -30,7 +37,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import KafkaError
+from aiokafka.errors import IllegalStateError, KafkaError
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
@@ -38,6 +45,8 @@ from sqlalchemy.exc import DBAPIError
 
 from contracts import ContractViolation, IntegrationEvent, Message, decode
 from servicekit import context, kafka, metrics
+from servicekit.deadletters import DeadLetterTally
+from servicekit.progress import Progress, describe
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,9 @@ MAX_HANDLER_ATTEMPTS = 3
 COMMIT_INTERVAL_SECONDS = 5.0
 #: records per poll: a commit per poll, so larger polls spread its cost over more messages
 MAX_POLL_RECORDS = 5000
+#: an idle consumer's fetches are answered every half second (the broker's long poll):
+#: silence for longer than this (or the stall time, if longer) means it lost the broker
+SILENT_FETCH_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,10 @@ class BatchApplier:
                 self.handler.position, tp.topic, tp.partition
             )
         return self._applied[tp]
+
+    def last_applied(self, tp: TopicPartition) -> int | None:
+        """The last offset applied on a partition, as far as this applier knows (no I/O)."""
+        return self._applied.get(tp)
 
     def forget(self, tp: TopicPartition) -> None:
         """Another consumer may have moved the partition on: read the store next time."""
@@ -301,8 +317,7 @@ class BatchApplier:
                 "reason": reason,
             },
         )
-        self.dead_lettered += 1
-        metrics.DEAD_LETTERS.labels(self.handler.name, record.topic).inc()
+        self.dead_lettered += 1  # by this applier; the group's count is read from the DLQ
         if self.dead_letters is None:
             return
         headers = [
@@ -359,11 +374,18 @@ class _Batch:
 
 class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(
-        self, consumer: AIOKafkaConsumer, applier: BatchApplier, applying: asyncio.Lock
+        self,
+        consumer: AIOKafkaConsumer,
+        applier: BatchApplier,
+        applying: asyncio.Lock,
+        progress: Progress,
+        label: str,
     ) -> None:
         self.consumer = consumer
         self.applier = applier
         self.applying = applying
+        self.progress = progress
+        self.label = label
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         """Give partitions up only between batches: a batch being applied finishes (and
@@ -371,15 +393,63 @@ class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
         async with self.applying:
             for tp in revoked:
                 self.applier.forget(tp)
+            self.progress.revoke(revoked)
+            for tp in revoked:
+                with contextlib.suppress(KeyError):  # another member reports it now
+                    metrics.CONSUMER_LAG.remove(self.label, tp.topic, str(tp.partition))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        next_offsets: dict[TopicPartition, int] = {}
+        untracked = []
         for tp in assigned:
             self.applier.forget(tp)
             position = await self.applier.applied(tp)
             if position is None:
                 await self.consumer.seek_to_beginning(tp)
+                untracked.append(tp)
             else:
                 self.consumer.seek(tp, position + 1)
+                next_offsets[tp] = position + 1
+        if untracked:
+            next_offsets.update(await self._starts(untracked))
+        # all at once: a consumer given some of its partitions only is not caught up
+        for tp, next_offset in next_offsets.items():
+            self.progress.assign(tp, next_offset)
+
+    async def _starts(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        """Where partitions never applied begin: everything from there is lag."""
+        try:
+            starts: dict[TopicPartition, int] = await self.consumer.beginning_offsets(partitions)
+        except KafkaError:
+            log.warning("partition starts unknown; counting lag from offset 0", exc_info=True)
+            return dict.fromkeys(partitions, 0)
+        return starts
+
+
+@dataclass(frozen=True)
+class ConsumerHealth:
+    """What /readyz says about a consumer, and what is wrong with it, if anything."""
+
+    running: bool
+    caught_up: bool
+    lag: int
+    dead_lettered: int | None
+    last_fetch_seconds_ago: float | None
+    problems: Sequence[str]
+
+    def detail(self) -> dict[str, object]:
+        return {
+            "running": self.running,
+            "caught_up": self.caught_up,
+            "lag": self.lag,
+            "dead_lettered": self.dead_lettered,
+            "last_fetch_seconds_ago": (
+                None
+                if self.last_fetch_seconds_ago is None
+                else round(self.last_fetch_seconds_ago, 1)
+            ),
+            "problems": list(self.problems),
+        }
 
 
 class TrackedConsumer:
@@ -391,6 +461,7 @@ class TrackedConsumer:
         bootstrap_servers: str,
         group_id: str,
         dead_letters: AIOKafkaProducer,
+        stall_after: float = 60.0,
     ) -> None:
         self.handler = handler
         self.bootstrap_servers = bootstrap_servers
@@ -398,40 +469,115 @@ class TrackedConsumer:
         self.applier = BatchApplier(handler, dead_letters, label=group_id)
         self.running = False
         self._applying = asyncio.Lock()
-        self.assigned: set[TopicPartition] = set()
-        self.lag: dict[TopicPartition, int] = {}
+        self.progress = Progress()
+        #: seconds messages may wait without the applied position moving before the
+        #: consumer reports itself stalled
+        self.stall_after = stall_after
+        self.tally = DeadLetterTally(bootstrap_servers, group_id, handler.topics, handler.name)
+        self.failure: str | None = None  # why it last stopped or restarted
+        self._consumer: AIOKafkaConsumer | None = None
         self._writes: WriteBehind[dict[TopicPartition, int]] = WriteBehind()
+
+    @property
+    def assigned(self) -> set[TopicPartition]:
+        return self.progress.assigned
 
     @property
     def caught_up(self) -> bool:
         """Every assigned partition was fetched and nothing is left to apply."""
+        consumer = self._consumer
         return (
+            consumer is not None
+            and self.running
+            and self._writes.pending is None
+            and self.progress.assigned == consumer.assignment()
+            and self.progress.caught_up()
+        )
+
+    @property
+    def dead_lettered(self) -> int | None:
+        """Messages the group sent to the DLQ topics ever (None until counted)."""
+        return self.tally.total
+
+    def lag(self) -> int:
+        """Messages of the assigned partitions not applied yet, fetched or not."""
+        consumer = self._consumer
+        if consumer is not None:
+            self._observe_now(consumer)
+        return self.progress.lag()
+
+    def health(self) -> ConsumerHealth:
+        """Running, lag, dead letters, and the problems that make the service not ready."""
+        lag = self.lag()
+        problems = []
+        if not self.running:
+            problems.append(f"not running ({self.failure})" if self.failure else "not running")
+        stalls = self.progress.stalls(self.stall_after)
+        if stalls:
+            problems.append(f"stalled, {describe(stalls)}")
+        last_fetch = self._last_fetch_seconds_ago()
+        if (
             self.running
             and self._writes.pending is None
-            and bool(self.assigned)
-            and self.assigned <= set(self.lag)
-            and all(self.lag[tp] == 0 for tp in self.assigned)
+            and last_fetch is not None
+            and last_fetch > max(self.stall_after, SILENT_FETCH_SECONDS)
+        ):
+            problems.append(f"has had no fetch answered by the broker for {last_fetch:.0f} s")
+        return ConsumerHealth(
+            self.running, self.caught_up, lag, self.dead_lettered, last_fetch, problems
         )
 
     async def run(self) -> None:
+        beside = [
+            asyncio.create_task(self.tally.run(), name=f"{self.group_id} dead letters"),
+            asyncio.create_task(self._watch(), name=f"{self.group_id} lag"),
+        ]
+        try:
+            while True:
+                await self._run_once()
+        except BaseException as stopped:
+            self.failure = f"stopped: {stopped!r}"
+            raise
+        finally:
+            for task in beside:
+                task.cancel()
+            for task in beside:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _watch(self, every: float = 1.0) -> None:
+        """Keep the lag metric current while a write holds the poll loop up (a hung
+        database): the loop measures only between polls."""
         while True:
-            consumer = kafka.consumer(self.bootstrap_servers, self.group_id, self.handler.name)
-            consumer.subscribe(
-                list(self.handler.topics),
-                listener=_SeekToTracked(consumer, self.applier, self._applying),
-            )
-            try:
-                await consumer.start()
-                self.running = True
-                await self._poll(consumer)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("consumer failed; restarting", extra={"consumer": self.handler.name})
-                await asyncio.sleep(1.0)
-            finally:
-                self.running = False
-                await consumer.stop()
+            await asyncio.sleep(every)
+            consumer = self._consumer
+            if consumer is not None:
+                self._observe_now(consumer)
+
+    async def _run_once(self) -> None:
+        consumer = kafka.consumer(self.bootstrap_servers, self.group_id, self.handler.name)
+        consumer.subscribe(
+            list(self.handler.topics),
+            listener=_SeekToTracked(
+                consumer, self.applier, self._applying, self.progress, self.handler.name
+            ),
+        )
+        try:
+            await consumer.start()
+            self._consumer = consumer
+            self.running = True
+            self.failure = None
+            await self._poll(consumer)
+        except asyncio.CancelledError:
+            raise
+        except Exception as failed:
+            self.failure = f"restarting after {failed!r}"
+            log.exception("consumer failed; restarting", extra={"consumer": self.handler.name})
+            await asyncio.sleep(1.0)
+        finally:
+            self.running = False
+            self._consumer = None
+            await consumer.stop()
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
         """Fetch and decode the next poll while the previous one is being written."""
@@ -448,7 +594,10 @@ class TrackedConsumer:
                     await self._commit(consumer, uncommitted)
                     uncommitted = {}
                     committed_at = time.monotonic()
-                await self._measure_lag(consumer)
+                if self._writes.pending is None:
+                    await self._settle(consumer)
+                else:
+                    self._observe_now(consumer)
         finally:
             try:
                 await self._writes.finished()  # a write begun finishes before the consumer stops
@@ -477,12 +626,51 @@ class TrackedConsumer:
         except KafkaError as refused:
             log.info("offset commit skipped: %s", refused)
 
-    async def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
-        self.assigned = set(consumer.assignment())
-        for tp in self.assigned:
-            highwater = consumer.highwater(tp)
-            if highwater is None:
-                continue
-            lag = max(highwater - await consumer.position(tp), 0)
-            self.lag[tp] = lag
-            metrics.CONSUMER_LAG.labels(self.handler.name, tp.topic, str(tp.partition)).set(lag)
+    def _observe_now(self, consumer: AIOKafkaConsumer) -> None:
+        """Record each partition's end (as of its last fetch) and what the handler applied."""
+        for tp in consumer.assignment():
+            applied = self.applier.last_applied(tp)
+            self.progress.observe(
+                tp, end=_end_of(consumer, tp), next_offset=None if applied is None else applied + 1
+            )
+        self._export_lag()
+
+    async def _settle(self, consumer: AIOKafkaConsumer) -> None:
+        """Nothing fetched waits to be written: every offset below the fetch position was
+        applied or holds no message (a transaction marker), so the handler is there."""
+        for tp in consumer.assignment():
+            if tp not in consumer.assignment():
+                continue  # revoked while the previous position was asked
+            end = _end_of(consumer, tp)
+            applied = self.applier.last_applied(tp)
+            next_offset = None if applied is None else applied + 1
+            if end is not None:  # fetched since assigned: its position is known
+                try:
+                    next_offset = max(next_offset or 0, await consumer.position(tp))
+                except IllegalStateError:
+                    continue  # revoked meanwhile
+            self.progress.observe(tp, end=end, next_offset=next_offset)
+        self._export_lag()
+
+    def _export_lag(self) -> None:
+        for tp, behind in self.progress.behind().items():
+            metrics.CONSUMER_LAG.labels(self.handler.name, tp.topic, str(tp.partition)).set(behind)
+
+    def _last_fetch_seconds_ago(self) -> float | None:
+        """Since the broker last answered a fetch of an assigned partition (None: never)."""
+        consumer = self._consumer
+        if consumer is None:
+            return None
+        answered = [consumer.last_poll_timestamp(tp) for tp in consumer.assignment()]
+        known = [stamp for stamp in answered if stamp is not None]
+        return max(time.time() - max(known) / 1000, 0.0) if known else None
+
+
+def _end_of(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int | None:
+    """Where a read_committed consumer can read up to: the last stable offset (the
+    high watermark when no transaction is open), as of the partition's last fetch."""
+    stable: int | None = consumer.last_stable_offset(tp)
+    if stable is not None and stable >= 0:
+        return stable
+    highwater: int | None = consumer.highwater(tp)
+    return highwater

@@ -18,7 +18,9 @@ MESSAGES_CONSUMED = Counter(
     "consumer_messages_total", "Messages applied by a consumer", ["consumer", "topic"]
 )
 CONSUMER_LAG = Gauge(
-    "consumer_lag_messages", "Messages behind the partition end", ["consumer", "topic", "partition"]
+    "consumer_lag_messages",
+    "Messages of an assigned partition the handler has not applied yet (fetched or not)",
+    ["consumer", "topic", "partition"],
 )
 HANDLER_ERRORS = Counter(
     "consumer_handler_errors_total",
@@ -26,5 +28,20 @@ HANDLER_ERRORS = Counter(
     ["consumer", "topic"],
 )
 DEAD_LETTERS = Counter(
-    "consumer_dead_letters_total", "Messages sent to a dead-letter topic", ["consumer", "topic"]
+    "consumer_dead_letters_total",
+    "Messages the consumer group sent to the dead-letter topic, counted in that topic: "
+    "the same on every replica and across restarts (aggregate replicas with max, not sum)",
+    ["consumer", "topic"],
 )
+
+
+def raise_to(counter: Counter, total: float, **labels: str) -> None:
+    """Raise a counter to a total counted elsewhere (a Kafka topic); never lower it."""
+    current = 0.0
+    for metric in counter.collect():
+        for sample in metric.samples:
+            if sample.name == f"{metric.name}_total" and sample.labels == labels:
+                current = sample.value
+    child = counter.labels(**labels)  # shows the series at 0 when nothing was counted
+    if total > current:
+        child.inc(total - current)

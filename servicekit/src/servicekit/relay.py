@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from hashlib import sha1
 from typing import NamedTuple
@@ -72,6 +73,10 @@ class Relay:
         self._prefetch: tuple[int, asyncio.Future[Batch]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.healthy = False
+        #: the last reason publishing failed, until it succeeds again
+        self.failure: str | None = None
+        #: when it last published a batch or found nothing to publish (monotonic)
+        self.progressed_at = time.monotonic()
         self.lease: Lease = lease or SoleReplica()
         self.leading = False
         self.follower_retry = follower_retry
@@ -87,6 +92,18 @@ class Relay:
     def lag(self) -> int:
         return (self.app.recorder.max_notification_id() or 0) - self.position()
 
+    def problems(self, lag: int, stall_after: float) -> list[str]:
+        """Why events wait, if they do: publishing fails, or has not moved for too long."""
+        if lag == 0:
+            return []
+        if not self.healthy:
+            state = f"failing ({self.failure})" if self.failure else "starting"
+            return [f"relay {state}, unpublished events: {lag}"]
+        idle = time.monotonic() - self.progressed_at
+        if idle > stall_after:
+            return [f"relay stalled, unpublished events: {lag}, none published for {idle:.0f} s"]
+        return []
+
     async def run(self) -> None:
         """Publish until cancelled; a broker or store outage is waited out.
 
@@ -100,16 +117,21 @@ class Relay:
                 await self._check_lease()
                 if not self.leading:
                     self.healthy = True  # a follower is fine: the leader publishes
+                    self.failure = None
+                    self.progressed_at = time.monotonic()
                     await asyncio.sleep(self.follower_retry)
                     continue
                 try:
                     published = await self.publish_pending()
                     self.healthy = True
+                    self.failure = None
+                    self.progressed_at = time.monotonic()
                     backoff = 0.5
                 except asyncio.CancelledError:
                     raise
-                except Exception:
+                except Exception as failed:
                     self.healthy = False
+                    self.failure = repr(failed)
                     log.exception("relay failed; retrying from the last acknowledged position")
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)

@@ -24,7 +24,9 @@ from servicekit import collector, health, kafka, logs, metrics, openapi, problem
 from servicekit.consumer import Handler, TrackedConsumer
 from servicekit.edge import EdgeMiddleware
 from servicekit.eventstore import ServiceApplication
+from servicekit.health import Verdict
 from servicekit.leadership import Lease, PostgresAdvisoryLease, SoleReplica
+from servicekit.probe import BrokerProbe
 from servicekit.relay import Relay, Translator
 from servicekit.settings import ServiceSettings
 from servicekit.views import ViewStore
@@ -46,6 +48,7 @@ class Runtime:
     relay: Relay | None = None
     consumers: list[TrackedConsumer] = field(default_factory=list)
     connected: bool = False
+    broker: BrokerProbe | None = None
 
     @property
     def source(self) -> str:
@@ -92,6 +95,7 @@ class Runtime:
                     settings.kafka_bootstrap_servers,
                     f"{settings.consumer_group}-{handler.name}",
                     self.producer,
+                    stall_after=settings.stall_seconds,
                 )
                 self.consumers.append(consumer)
                 tasks.append(consumer.run())
@@ -105,38 +109,51 @@ class Runtime:
         return SoleReplica()
 
     async def close(self) -> None:
+        if self.broker is not None:
+            await self.broker.close()
         if self.producer is not None:
             await self.producer.stop()
         self.app.close()
         if self.views is not None:
             self.views.close()
 
-    # readiness checks
-    async def store_check(self) -> tuple[bool, object]:
+    # readiness checks (see README, Operations)
+    async def store_check(self) -> Verdict:
         last = await asyncio.to_thread(self.app.recorder.max_notification_id)
-        return True, {"last_event": last or 0}
+        return Verdict(True, {"last_event": last or 0})
 
-    async def kafka_check(self) -> tuple[bool, object]:
+    async def kafka_check(self) -> Verdict:
+        """The cluster answers now, and the relay publishes what waits."""
+        if self.broker is None:
+            self.broker = BrokerProbe(self.settings.kafka_bootstrap_servers)
+        answer = await self.broker.ask()
+        problems = [] if answer.reachable else [f"broker {answer.detail}"]
+        detail: dict[str, object] = {"broker": answer.detail}
         if not self.connected:
-            return False, "connecting"
-        if self.relay is None:
-            return True, "relay disabled"
-        lag = await asyncio.to_thread(self.relay.lag)
-        metrics.RELAY_LAG.labels(self.settings.service_name).set(lag)
-        return self.relay.healthy or lag == 0, {"relay_lag": lag}
+            problems.append("connecting (creating topics, starting the producer)")
+            detail["relay"] = "connecting"
+        elif self.relay is None:
+            detail["relay"] = "disabled"
+        else:
+            lag = await asyncio.to_thread(self.relay.lag)
+            metrics.RELAY_LAG.labels(self.settings.service_name).set(lag)
+            detail["relay_lag"] = lag
+            detail["relay_leading"] = self.relay.leading
+            problems += self.relay.problems(lag, self.settings.stall_seconds)
+        return Verdict(not problems, detail, problems)
 
-    async def consumers_check(self) -> tuple[bool, object]:
-        states = {
-            consumer.handler.name: {
-                "running": consumer.running,
-                "lag": sum(consumer.lag.values()),
-                "dead_lettered": consumer.applier.dead_lettered,
-            }
-            for consumer in self.consumers
-        }
-        expected = self.settings.consumers_enabled and bool(self.handlers)
-        running = all(state["running"] for state in states.values())
-        return (running and len(states) == len(self.handlers)) or not expected, states
+    async def consumers_check(self) -> Verdict:
+        """Every consumer runs and applies what waits (lag counts what is not applied)."""
+        if not (self.settings.consumers_enabled and self.handlers):
+            return Verdict(True, {})
+        healths = {consumer.handler.name: consumer.health() for consumer in self.consumers}
+        problems = [
+            f"{name} {problem}" for name, health in healths.items() for problem in health.problems
+        ]
+        started = healths.keys()
+        problems += [f"{h.name} not started" for h in self.handlers if h.name not in started]
+        detail = {name: health.detail() for name, health in healths.items()}
+        return Verdict(not problems, detail, problems)
 
 
 def create_http_app(runtime: Runtime, routers: Sequence[APIRouter], title: str) -> FastAPI:

@@ -73,6 +73,13 @@ class ServiceSettings(BaseSettings):
     )
     relay_enabled: bool = True
     consumers_enabled: bool = True
+    stall_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=86_400,
+        description="/readyz fails when a consumer (or the relay) has messages waiting and "
+        "has applied (published) none of them for this long",
+    )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
 
     @model_validator(mode="after")
