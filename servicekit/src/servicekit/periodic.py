@@ -3,6 +3,7 @@ timers (SLA deadlines, birthdays) and housekeeping sweeps.
 
 Each round runs in a worker thread (the jobs read and write stores); a failed round,
 e.g. a concurrent change or a store hiccup, is logged and the next one tries again.
+Cancelled, the task ends only once its round's thread has: the stores outlive it.
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ def every(seconds: float, job: Callable[[], object], what: str) -> Job:
             return
         while True:
             await asyncio.sleep(seconds)
+            round_ = asyncio.ensure_future(asyncio.to_thread(job))
             try:
-                outcome = await asyncio.to_thread(job)
+                outcome = await asyncio.shield(round_)
             except asyncio.CancelledError:
+                # a thread cannot be stopped: the service closes its stores once this
+                # task ends, so the round must end first (closing SQLite under it crashed)
+                await asyncio.wait([round_])
                 raise
             except Exception:
                 log.exception("%s failed; trying again next round", what)
