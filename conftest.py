@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import MetaData
 
 from servicekit.settings import ServiceSettings
+from servicekit.views import ViewStore
 
 SettingsFactory = Callable[[str], ServiceSettings]
 
@@ -27,3 +29,18 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> SettingsFa
         )
 
     return settings
+
+
+@pytest.fixture
+def view_stores(tmp_path: Path) -> Iterator[Callable[[MetaData], ViewStore]]:
+    """Fresh read-model stores, each on a SQLite file of its own, closed after the test."""
+    made: list[ViewStore] = []
+
+    def new(metadata: MetaData) -> ViewStore:
+        store = ViewStore(f"sqlite:///{tmp_path}/views-{len(made)}.sqlite", metadata)
+        made.append(store)
+        return store
+
+    yield new
+    for store in made:
+        store.close()

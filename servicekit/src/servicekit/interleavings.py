@@ -19,9 +19,11 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import uuid4
 
 from aiokafka import ConsumerRecord, TopicPartition
+from sqlalchemy import Connection, Table, select
 
 from contracts import Envelope, IntegrationEvent, topic_of
 from servicekit.consumer import BatchApplier, Handler
@@ -173,3 +175,10 @@ def deliver_both_ways(
     in_turn = in_order(partitioned(sent, partitions=1))
     interleaved = plan(partitioned(with_copies(sent, choose), partitions=3), choose)
     return consume(reference, in_turn) + consume(shuffled, interleaved)
+
+
+def table_rows(connection: Connection, table: Table, *leave_out: str) -> list[tuple[Any, ...]]:
+    """A read-model table's rows in a comparable form: sorted, without the columns that
+    only say when or where a row arrived (generated ids, offsets)."""
+    columns = [column for column in table.c if column.name not in leave_out]
+    return sorted(tuple(row) for row in connection.execute(select(*columns)))

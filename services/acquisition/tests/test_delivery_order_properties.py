@@ -4,21 +4,19 @@ part of a partition read again after a restart, events published again by a rela
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import MetaData
 
 from acquisition.views import metadata
 from acquisition.views.customers import customers
 from acquisition.views.projection import AcquisitionViews
 from contracts.customers import CustomerMerged, CustomerProfileChanged, CustomerRegistered
-from servicekit.interleavings import Published, deliver_both_ways, published
+from servicekit.interleavings import Published, deliver_both_ways, published, table_rows
 from servicekit.views import ViewStore
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -62,23 +60,9 @@ def logs(draw: st.DrawFn) -> list[Published]:
     return sent
 
 
-@pytest.fixture
-def stores(tmp_path: Path) -> Iterator[Callable[[], AcquisitionViews]]:
-    made: list[AcquisitionViews] = []
-
-    def new() -> AcquisitionViews:
-        views = AcquisitionViews(ViewStore(f"sqlite:///{tmp_path}/v{len(made)}.sqlite", metadata))
-        made.append(views)
-        return views
-
-    yield new
-    for views in made:
-        views.store.close()
-
-
 def read_models(views: AcquisitionViews) -> dict[str, Any]:
     with views.store.reading() as connection:
-        rows = sorted(tuple(row) for row in connection.execute(select(customers)))
+        rows = table_rows(connection, customers)
     return {
         "customers": rows,
         "search": {q: views.customers(q, 10) for q in ("ada", "grace hopper", "g@navy.example")},
@@ -92,11 +76,12 @@ def read_models(views: AcquisitionViews) -> dict[str, Any]:
 )
 @given(sent=logs(), data=st.data())
 def test_any_delivery_of_the_same_log_gives_the_same_customers(
-    stores: Callable[[], AcquisitionViews],
+    view_stores: Callable[[MetaData], ViewStore],
     sent: list[Published],
     data: st.DataObject,
 ) -> None:
-    reference, delivered = stores(), stores()
+    reference = AcquisitionViews(view_stores(metadata))
+    delivered = AcquisitionViews(view_stores(metadata))
     choose = lambda n: data.draw(st.integers(0, n - 1))  # noqa: E731
     assert deliver_both_ways(reference, delivered, sent, choose) == 0
 

@@ -4,16 +4,14 @@ published again by a relay and ERP facts resent under new message ids."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import MetaData, Table
 
 from analytics.views import metadata, references
 from analytics.views.customer360 import Customer360
@@ -34,7 +32,7 @@ from contracts.erp.orders import (
 from contracts.erp.payments import PaymentOverdue, PaymentReceived
 from contracts.ledger import PointsIssued, PointsRedeemed
 from contracts.loyalty import LoyaltyAccountOpened, TierChanged
-from servicekit.interleavings import Published, deliver_both_ways, published
+from servicekit.interleavings import Published, deliver_both_ways, published, table_rows
 from servicekit.views import ViewStore
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -208,29 +206,12 @@ def logs(draw: st.DrawFn) -> list[Published]:
     return sent
 
 
-@pytest.fixture
-def stores(tmp_path: Path) -> Iterator[Any]:
-    made: list[Customer360] = []
-
-    def new() -> Customer360:
-        projection = Customer360(
-            ViewStore(f"sqlite:///{tmp_path}/views-{len(made)}.sqlite", metadata)
-        )
-        made.append(projection)
-        return projection
-
-    yield new
-    for projection in made:
-        projection.store.close()
-
-
 def read_models(projection: Customer360) -> dict[str, Any]:
     """Everything people see of the customers, without what only says when it arrived."""
     with projection.store.reading() as connection:
 
-        def rows(table: Any, *leave_out: str) -> list[tuple[Any, ...]]:
-            columns = [c for c in table.c if c.name not in leave_out]
-            return sorted(tuple(r) for r in connection.execute(select(*columns)))
+        def rows(table: Table, *leave_out: str) -> list[tuple[Any, ...]]:
+            return table_rows(connection, table, *leave_out)
 
         tables = {
             "profiles": rows(profiles),
@@ -256,9 +237,10 @@ def read_models(projection: Customer360) -> dict[str, Any]:
 )
 @given(sent=logs(), data=st.data())
 def test_any_delivery_of_the_same_logs_gives_the_same_360(
-    stores: Any, sent: list[Published], data: st.DataObject
+    view_stores: Callable[[MetaData], ViewStore], sent: list[Published], data: st.DataObject
 ) -> None:
-    reference, delivered = stores(), stores()
+    reference = Customer360(view_stores(metadata))
+    delivered = Customer360(view_stores(metadata))
     choose = lambda n: data.draw(st.integers(0, n - 1))  # noqa: E731
     assert deliver_both_ways(reference, delivered, sent, choose) == 0
 

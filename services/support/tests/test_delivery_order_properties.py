@@ -4,16 +4,14 @@ a restart, CRM events published again by a relay, ERP facts resent under new ids
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Table, select
+from sqlalchemy import MetaData
 
 from contracts import IntegrationEvent
 from contracts.customers import CustomerProfileChanged, CustomerRegistered
@@ -27,7 +25,7 @@ from contracts.erp.orders import (
 )
 from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
 from contracts.loyalty import LoyaltyAccountOpened, TierChanged
-from servicekit.interleavings import Published, deliver_both_ways, published
+from servicekit.interleavings import Published, deliver_both_ways, published, table_rows
 from servicekit.views import ViewStore
 from support.views import cases, customers, metadata, orders, references
 from support.views.projection import SupportViews
@@ -146,34 +144,15 @@ def logs(draw: st.DrawFn) -> list[Published]:
     return sent
 
 
-@pytest.fixture
-def stores(tmp_path: Path) -> Iterator[Callable[[], SupportViews]]:
-    made: list[SupportViews] = []
-
-    def new() -> SupportViews:
-        views = SupportViews(ViewStore(f"sqlite:///{tmp_path}/views-{len(made)}.sqlite", metadata))
-        made.append(views)
-        return views
-
-    yield new
-    for views in made:
-        views.store.close()
-
-
 def read_models(views: SupportViews) -> dict[str, Any]:
     with views.store.reading() as connection:
-
-        def rows(table: Table, *leave_out: str) -> list[tuple[Any, ...]]:
-            columns = [c for c in table.c if c.name not in leave_out]
-            return sorted(tuple(r) for r in connection.execute(select(*columns)))
-
         tables = {
-            "customers": rows(customers.customers),
-            "tiers": rows(cases.tiers),
-            "orders": rows(orders.orders),
-            "shipment_delays": rows(orders.shipment_delays),
-            "aliases": rows(references.aliases),
-            "parked": rows(references.parked, "id", "parked_at", "offset"),
+            "customers": table_rows(connection, customers.customers),
+            "tiers": table_rows(connection, cases.tiers),
+            "orders": table_rows(connection, orders.orders),
+            "shipment_delays": table_rows(connection, orders.shipment_delays),
+            "aliases": table_rows(connection, references.aliases),
+            "parked": table_rows(connection, references.parked, "id", "parked_at", "offset"),
         }
     return {
         **tables,
@@ -189,11 +168,11 @@ def read_models(views: SupportViews) -> dict[str, Any]:
 )
 @given(sent=logs(), data=st.data())
 def test_any_delivery_of_the_same_logs_gives_the_same_customers_and_orders(
-    stores: Callable[[], SupportViews],
+    view_stores: Callable[[MetaData], ViewStore],
     sent: list[Published],
     data: st.DataObject,
 ) -> None:
-    reference, delivered = stores(), stores()
+    reference, delivered = SupportViews(view_stores(metadata)), SupportViews(view_stores(metadata))
     choose = lambda n: data.draw(st.integers(0, n - 1))  # noqa: E731
     assert deliver_both_ways(reference, delivered, sent, choose) == 0
 
