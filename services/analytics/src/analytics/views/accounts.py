@@ -17,51 +17,41 @@ from servicekit.staging import Staged
 
 
 def opened(staged: Staged, event: LoyaltyAccountOpened, version: int | None) -> None:
-    changes: dict[str, Any] = {"account_id": event.account_id, "opened_at": event.opened_at}
-    _newer_tier(staged, event.customer_id, event.tier, version, changes)
-    _newer_balance(staged, event.customer_id, event.points_balance, version, changes)
-    staged.upsert(loyalty_accounts, {"customer_id": event.customer_id}, changes)
+    changes = {"account_id": event.account_id, "opened_at": event.opened_at}
+    _change(staged, event.customer_id, version, changes, event.tier, event.points_balance)
 
 
 def tier_changed(staged: Staged, event: TierChanged, version: int | None) -> None:
-    changes: dict[str, Any] = {"account_id": event.account_id}
-    _newer_tier(staged, event.customer_id, event.tier, version, changes)
-    _newer_balance(staged, event.customer_id, None, None, changes)
-    staged.upsert(loyalty_accounts, {"customer_id": event.customer_id}, changes)
+    _change(staged, event.customer_id, version, {"account_id": event.account_id}, event.tier)
 
 
 def balance_moved(
     staged: Staged, customer_id: str, account_id: str, balance_after: int, version: int | None
 ) -> None:
     """A points movement of the ledger: the balance it left."""
-    changes: dict[str, Any] = {"account_id": account_id}
-    _newer_balance(staged, customer_id, balance_after, version, changes)
-    staged.upsert(loyalty_accounts, {"customer_id": customer_id}, changes)
+    changes = {"account_id": account_id}
+    _change(staged, customer_id, version, changes, balance=balance_after)
 
 
-def _newer_tier(
-    staged: Staged, customer_id: str, tier: str, version: int | None, changes: dict[str, Any]
-) -> None:
-    known = staged.row(loyalty_accounts, {"customer_id": customer_id})
-    if _newer(version, None if known is None else known.get("tier_version")):
-        changes.update(tier=tier, tier_version=version)
-
-
-def _newer_balance(
+def _change(
     staged: Staged,
     customer_id: str,
-    balance: int | None,
     version: int | None,
     changes: dict[str, Any],
+    tier: str | None = None,
+    balance: int | None = None,
 ) -> None:
-    """Set the balance if this version is newer; a row the first message creates
-    without a balance starts at 0 until one arrives."""
-    known = staged.row(loyalty_accounts, {"customer_id": customer_id})
-    if balance is None:
-        if known is None:
-            changes["points_balance"] = 0
-    elif known is None or _newer(version, known.get("balance_version")):
+    """Set the tier and the balance this message tells, each only if it is newer than
+    the one the row has; a row made by a message without a balance starts at 0."""
+    key = {"customer_id": customer_id}
+    known = staged.row(loyalty_accounts, key) or {}
+    if tier is not None and _newer(version, known.get("tier_version")):
+        changes.update(tier=tier, tier_version=version)
+    if balance is not None and _newer(version, known.get("balance_version")):
         changes.update(points_balance=balance, balance_version=version)
+    elif not known:
+        changes["points_balance"] = 0
+    staged.upsert(loyalty_accounts, key, changes)
 
 
 def _newer(version: int | None, known: int | None) -> bool:

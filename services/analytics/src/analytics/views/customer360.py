@@ -71,7 +71,6 @@ MOVED_ON_MERGE = (
     timeline.timeline,
 )
 MERGED = "merged-customer:"
-ERP_ABOUT_CUSTOMERS = (OrderPlaced, PaymentReceived, PaymentOverdue)
 
 
 class Customer360(Projection):
@@ -546,7 +545,7 @@ class _Batch:
         returned: list[str] = []
         invoices: list[str] = []
         named: list[str] = []  # ERP customer numbers
-        customers: list[str] = []  # customers named by the ERP, perhaps merged since
+        customers: list[str] = []  # customers named, perhaps merged since
         placed: list[str] = []
         for delivery in deliveries:
             match delivery.event:
@@ -563,10 +562,9 @@ class _Batch:
             # a model's fields are its instance dict: getattr would raise for most events
             if number := vars(delivery.event).get("erp_customer_number"):
                 named.append(ERP_CUSTOMER + number)
-            if isinstance(delivery.event, ERP_ABOUT_CUSTOMERS) and delivery.event.customer_id:
-                customers.append(MERGED + delivery.event.customer_id)
-            elif isinstance(delivery.event, CustomerRegistered | CustomerProfileChanged):
-                customers.append(MERGED + delivery.event.customer_id)  # its ERP number's
+            # every message naming a customer asks whether it was merged (_survivor_of)
+            if isinstance(customer_id := vars(delivery.event).get("customer_id"), str):
+                customers.append(MERGED + customer_id)
         staged = Staged(connection)
         staged.prefetch(orders, followed_up)
         staged.prefetch(payments, invoices)
