@@ -20,6 +20,17 @@ PaymentMethod = Literal["store_card", "credit_card", "debit_card", "cash", "tran
 Currency = str  # ISO 4217, three letters
 
 
+#: what an order's facts make of it, from first to last: an order is as far as its
+#: furthest fact took it, whatever order the facts arrive in (a payment after a return
+#: leaves it returned; nothing takes a cancelled order back)
+ORDER_PROGRESS = ("placed", "paid", "returned", "cancelled")
+
+
+def order_status(status: str, reached: str) -> str:
+    """The status of an order at ``status`` that a fact taking it to ``reached`` leaves."""
+    return max(status, reached, key=ORDER_PROGRESS.index)
+
+
 class OrderLine(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 

@@ -13,6 +13,16 @@ from pydantic import Field
 
 from contracts.envelope import IntegrationEvent
 
+#: what a delivery's facts make of it, from first to last (see ``ORDER_PROGRESS``); a
+#: delay only ever moves the ETA later
+SHIPMENT_PROGRESS = ("dispatched", "delayed", "delivered")
+
+
+def shipment_status(status: str | None, reached: str) -> str:
+    """The status of a shipment at ``status`` (None: not dispatched yet) that a fact
+    taking it to ``reached`` leaves."""
+    return reached if status is None else max(status, reached, key=SHIPMENT_PROGRESS.index)
+
 
 class ShipmentDispatched(IntegrationEvent):
     event_type: ClassVar[str] = "ShipmentDispatched"

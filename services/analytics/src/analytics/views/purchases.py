@@ -2,7 +2,7 @@
 
 The ERP resends facts under new message ids and the topics interleave in any order,
 so every change here is by business key and commutes: an order's status is the
-furthest its facts took it (:data:`ORDER_PROGRESS`), a return is applied once per
+furthest its facts took it (``contracts.erp.orders.ORDER_PROGRESS``), a return is applied once per
 ``return_key``, a payment's status never goes back from received. A fact that
 changes nothing answers False, and the 360 leaves it off the customer's timeline.
 """
@@ -15,7 +15,13 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Integer, Numeric, String, Table
 
 from analytics.views import metadata
-from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
+from contracts.erp.orders import (
+    OrderCancelled,
+    OrderPaid,
+    OrderPlaced,
+    OrderReturned,
+    order_status,
+)
 from contracts.erp.payments import PaymentOverdue, PaymentReceived
 from servicekit.staging import Staged
 
@@ -58,13 +64,6 @@ payments = Table(
     Column("status", String(20), nullable=False),
     Column("days_overdue", Integer),
 )
-
-#: an order's statuses from first to last: a fact never takes an order back
-ORDER_PROGRESS = ("placed", "paid", "returned", "cancelled")
-
-
-def furthest(status: str, reached: str) -> str:
-    return max(status, reached, key=ORDER_PROGRESS.index)
 
 
 def placed(staged: Staged, event: OrderPlaced, customer_id: str) -> bool:
@@ -112,7 +111,9 @@ def followed_up(
     if isinstance(event, OrderPaid):
         if order.get("paid_at") is not None:
             return False
-        staged.upsert(orders, key, {"paid_at": event.paid_at, "status": furthest(status, "paid")})
+        staged.upsert(
+            orders, key, {"paid_at": event.paid_at, "status": order_status(status, "paid")}
+        )
     elif isinstance(event, OrderCancelled):
         if status == "cancelled":
             return False
@@ -150,7 +151,7 @@ def _returned(staged: Staged, order: dict[str, Any], event: OrderReturned) -> No
         {"order_id": event.order_id},
         {
             "returned_amount": order["returned_amount"] + refunded,
-            "status": furthest(order["status"], "returned"),
+            "status": order_status(order["status"], "returned"),
             "returns": [*(order.get("returns") or ()), event.return_key],
         },
     )

@@ -2,8 +2,9 @@
 
 The ERP resends facts under new message ids, and an order's facts reach support on
 two topics: every change commutes. An order's status and its shipment's are the
-furthest their facts took them (:data:`ORDER_PROGRESS`, :data:`SHIPMENT_PROGRESS`), a
-delay only ever moves the ETA later, and an order placed again changes nothing.
+furthest their facts took them (``ORDER_PROGRESS`` and ``SHIPMENT_PROGRESS`` in the
+contracts), a delay only ever moves the ETA later, and an order placed again changes
+nothing.
 """
 
 from __future__ import annotations
@@ -24,8 +25,19 @@ from sqlalchemy import (
     update,
 )
 
-from contracts.erp.orders import OrderCancelled, OrderPaid, OrderPlaced, OrderReturned
-from contracts.erp.shipments import ShipmentDelayed, ShipmentDelivered, ShipmentDispatched
+from contracts.erp.orders import (
+    OrderCancelled,
+    OrderPaid,
+    OrderPlaced,
+    OrderReturned,
+    order_status,
+)
+from contracts.erp.shipments import (
+    ShipmentDelayed,
+    ShipmentDelivered,
+    ShipmentDispatched,
+    shipment_status,
+)
 from servicekit.upserts import upsert
 from support.views import metadata
 
@@ -98,12 +110,6 @@ def delay_handled(connection: Connection, order_id: str, new_eta: Any, at: Any) 
     )
 
 
-#: an order's statuses from first to last: a fact never takes an order back
-ORDER_PROGRESS = ("placed", "paid", "returned", "cancelled")
-#: a shipment's, likewise
-SHIPMENT_PROGRESS = (None, "dispatched", "delayed", "delivered")
-
-
 def placed(connection: Connection, event: OrderPlaced, customer_id: str | None) -> None:
     if known(connection, event.order_id):
         return  # sent again
@@ -133,6 +139,7 @@ def known(connection: Connection, order_id: str) -> bool:
 
 def followed_up(
     connection: Connection,
+    order: dict[str, Any],
     event: OrderPaid
     | OrderCancelled
     | OrderReturned
@@ -140,21 +147,18 @@ def followed_up(
     | ShipmentDelayed
     | ShipmentDelivered,
 ) -> None:
-    order = find(connection, event.order_id)
-    assert order is not None, "followed up only once placed"
+    """Apply a follow-up to the ``order`` it names, as :func:`find` read it."""
     changes: dict[str, Any]
     match event:
         case OrderPaid():
-            changes = {"status": _furthest(ORDER_PROGRESS, order["status"], "paid")}
+            changes = {"status": order_status(order["status"], "paid")}
         case OrderCancelled():
             changes = {"status": "cancelled"}
         case OrderReturned():
-            changes = {"status": _furthest(ORDER_PROGRESS, order["status"], "returned")}
+            changes = {"status": order_status(order["status"], "returned")}
         case ShipmentDispatched():
             changes = {
-                "shipment_status": _furthest(
-                    SHIPMENT_PROGRESS, order["shipment_status"], "dispatched"
-                ),
+                "shipment_status": shipment_status(order["shipment_status"], "dispatched"),
                 "shipment_id": event.shipment_id,
                 "carrier": event.carrier,
                 "tracking_number": event.tracking_number,
@@ -162,9 +166,7 @@ def followed_up(
             }
         case ShipmentDelayed():
             changes = {
-                "shipment_status": _furthest(
-                    SHIPMENT_PROGRESS, order["shipment_status"], "delayed"
-                ),
+                "shipment_status": shipment_status(order["shipment_status"], "delayed"),
                 "eta": _later(order["eta"], event.new_eta),
             }
             if changes["eta"] == event.new_eta:
@@ -172,10 +174,6 @@ def followed_up(
         case ShipmentDelivered():
             changes = {"shipment_status": "delivered", "delivered_at": event.delivered_at}
     connection.execute(update(orders).where(orders.c.order_id == event.order_id).values(**changes))
-
-
-def _furthest(progress: tuple[str | None, ...], status: str | None, reached: str) -> str:
-    return max(status, reached, key=progress.index) or reached
 
 
 def _later(eta: date | None, other: date) -> date:

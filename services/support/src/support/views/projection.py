@@ -78,8 +78,8 @@ class SupportViews(Projection):
                 | ShipmentDelayed()
                 | ShipmentDelivered()
             ) as event:
-                if orders.known(connection, event.order_id):
-                    orders.followed_up(connection, event)
+                if (order := orders.find(connection, event.order_id)) is not None:
+                    orders.followed_up(connection, order, event)
                     if isinstance(event, ShipmentDelayed):
                         orders.delayed(connection, event)
                 else:  # its order is still on its way on another topic or partition
