@@ -49,6 +49,7 @@ from sqlalchemy.exc import IntegrityError
 
 from servicekit.auth import Principal, require
 from servicekit.problems import Problem
+from servicekit.views import read_times_in_utc
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class Jobs:
         self.engine = create_engine(
             url, **({"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {})
         )
+        read_times_in_utc(self.engine)
         metadata.create_all(self.engine)
         self.beat_seconds = beat_seconds
         self.stale_after = timedelta(seconds=stale_after)
@@ -273,11 +275,6 @@ class Jobs:
 
 
 def _job(row: Any) -> Job:
-    def utc(moment: datetime | None) -> datetime | None:
-        if moment is None or moment.tzinfo is not None:
-            return moment
-        return moment.replace(tzinfo=UTC)  # SQLite forgets the zone; we store UTC
-
     return Job(
         id=UUID(row["job_id"]),
         kind=row["kind"],
@@ -286,9 +283,9 @@ def _job(row: Any) -> Job:
         result=row["result"],
         error=row["error"],
         submitted_by=row["submitted_by"],
-        submitted_at=utc(row["submitted_at"]),
-        started_at=utc(row["started_at"]),
-        finished_at=utc(row["finished_at"]),
+        submitted_at=row["submitted_at"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
     )
 
 

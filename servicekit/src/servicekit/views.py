@@ -90,7 +90,8 @@ class _UtcDateTime(sqlite.DATETIME):
         return process
 
 
-def _read_times_in_utc(engine: Engine) -> None:
+def read_times_in_utc(engine: Engine) -> None:
+    """Have ``engine`` read zoned times back with their UTC offset (SQLite keeps none)."""
     if engine.dialect.name == "sqlite":
         engine.dialect.colspecs = {**engine.dialect.colspecs, DateTime: _UtcDateTime}
 
@@ -129,7 +130,7 @@ class ViewStore:
         )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        _read_times_in_utc(self.engine)
+        read_times_in_utc(self.engine)
         # Every batch reads and moves its tracking record: the statements are built
         # once, since building one cost SQLAlchemy more than the database's answer.
         name = self.tracking.c.application_name

@@ -50,12 +50,6 @@ AsOf = Annotated[
 ]
 
 
-def _moment(as_of: datetime | None) -> datetime | None:
-    if as_of is not None and as_of.tzinfo is None:
-        raise Problem(422, "Invalid as_of", "as_of needs a time zone, e.g. 2026-11-02T10:00:00Z")
-    return as_of
-
-
 def _survivor(request: Request, view: Customer360, customer_id: str) -> RedirectResponse | None:
     """A customer merged into another has moved for good: to the survivor's same page."""
     survivor = view.merged_into(customer_id)
@@ -121,16 +115,13 @@ def _customer_360(
     """The answer goes through its response model here, in the worker thread (pydantic-core
     validates and serialises it): FastAPI's ``jsonable_encoder`` walked the document on the
     event loop, the largest single cost of a 360 there. Amounts are strings, as elsewhere."""
-    moment = _moment(as_of)
-    if moment is not None:
-        then = view.view_as_of(customer_id, moment)
+    if as_of is not None:
+        then = view.view_as_of(customer_id, as_of)
         if then is None:
             if (moved := _survivor(request, view, customer_id)) is not None:
                 return moved
-            raise Problem(
-                404, "Not found", f"Analytics knew no customer {customer_id} at {moment}."
-            )
-        return _json({**then, "as_of": moment})
+            raise Problem(404, "Not found", f"Analytics knew no customer {customer_id} at {as_of}.")
+        return _json({**then, "as_of": as_of})
     found = view.wait_for(customer_id, lambda: view.view(customer_id), wait_ms / 1000)
     if found is None:
         if (moved := _survivor(request, view, customer_id)) is not None:
@@ -166,7 +157,7 @@ def get_customer_timeline(
     a merged customer's history is the survivor's (301)."""
     if (moved := _survivor(request, view, customer_id)) is not None:
         return moved
-    page = view.history(customer_id, until=_moment(as_of), after=after, limit=limit)
+    page = view.history(customer_id, until=as_of, after=after, limit=limit)
     return {"customer_id": customer_id, "items": page.items, "next": page.next}
 
 
@@ -184,7 +175,6 @@ def key_figures(
 ) -> dict[str, Any]:
     """Leads and cost per acquired customer by campaign, pipeline, orders, retention by
     cohort, points liability and service figures, over the period [from, to)."""
-    start, end = _moment(start), _moment(end)
     end = end or datetime.now(UTC)
     if start is not None and start >= end:
         raise Problem(422, "Invalid period", "from must be before to")
@@ -346,12 +336,11 @@ def run_assessment(
 
     Answers 202 with a job to follow at its Location; its result names the assessment,
     to read at /assessments/{assessment_id}."""
-    moment = _moment(as_of)
     try:
-        assessing.is_scenario(moment)
+        assessing.is_scenario(as_of)
     except AssessmentInTheFuture as refusal:
         raise Problem(422, "Invalid as_of", str(refusal)) from None
-    work = partial(_assess, assessing, moment)
+    work = partial(_assess, assessing, as_of)
     return jobs.start(request, response, "assessment", work, principal)
 
 

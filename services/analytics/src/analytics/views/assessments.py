@@ -8,7 +8,7 @@ it is computed from; a rebuild empties them and the next assessment refills them
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -141,7 +141,6 @@ class Assessments:
             return None
         found = dict(row)
         del found["run_id"], found["customer_id"]
-        found["assessed_at"] = _utc(found["assessed_at"])
         return found
 
     def of(self, customer_id: str) -> dict[str, Any] | None:
@@ -242,11 +241,4 @@ def _fit(fit: Fitted[Any]) -> dict[str, Any]:
 def _run_document(row: Any) -> dict[str, Any]:
     found = dict(row)
     found["id"] = UUID(found.pop("run_id"))
-    for moment in ("as_of", "started_at", "finished_at"):
-        found[moment] = _utc(found[moment])
     return found
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite forgets the zone; every time is stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
