@@ -10,6 +10,8 @@ Every service's Application derives from :class:`ServiceApplication`, which
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import date
@@ -20,6 +22,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import BaseAggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
+    IntegrityError,
     JSONTranscoder,
     Mapper,
     ProcessRecorder,
@@ -32,9 +35,12 @@ from eventsourcing.utils import get_topic
 from servicekit import context
 from servicekit.idempotency import ensure_same_request
 from servicekit.settings import ServiceSettings
+from servicekit.snapshots import PlainSnapshot
 
 CAUSALITY_KEY = "__causality__"
+CONFLICT_ATTEMPTS = 30  # twenty concurrent writers of one aggregate all get through
 TAggregate = TypeVar("TAggregate", bound=BaseAggregate[UUID])
+T = TypeVar("T")
 
 
 class DateAsISO(Transcoding):
@@ -124,6 +130,7 @@ class CausedEvents:
     def __init__(self) -> None:
         self.events: list[DomainEventProtocol[UUID]] = []
         self.causality: dict[int, context.Causality] = {}
+        self.aggregates: dict[UUID, MutableOrImmutableAggregate[UUID]] = {}
 
     def collect(
         self, aggregate: MutableOrImmutableAggregate[UUID], causality: context.Causality
@@ -131,13 +138,20 @@ class CausedEvents:
         for new_event in aggregate.collect_events():  # type: ignore[union-attr]
             self.events.append(new_event)
             self.causality[id(new_event)] = causality
+        self.aggregates[aggregate.id] = aggregate
 
 
 class ServiceApplication(Application[UUID]):
-    """Base of every service's Application."""
+    """Base of every service's Application.
+
+    A service lists its long-lived aggregates in ``snapshotting_intervals`` (kind:
+    every how many events); they are snapshotted as they cross each interval, from
+    the state just saved, whether a command or a consumed message saved them.
+    """
 
     recorder: ProcessRecorder
     mapper: CausalityMapper
+    snapshot_class = PlainSnapshot
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self._listeners: list[Callable[[], None]] = []
@@ -191,7 +205,29 @@ class ServiceApplication(Application[UUID]):
             recordings = self._record(processing_event)
         finally:
             _pinned_causality.reset(token)
+        self._snapshot(caused.aggregates, caused.events)
         self._notify(recordings)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        self._snapshot(processing_event.aggregates, processing_event.events)
+
+    def _snapshot(
+        self,
+        aggregates: Mapping[UUID, MutableOrImmutableAggregate[UUID]],
+        events: list[DomainEventProtocol[UUID]],
+    ) -> None:
+        """Snapshot each aggregate whose saved events crossed a multiple of its interval,
+        as it stands now: nothing is read back from the store to take it."""
+        if self.snapshots is None or not self.snapshotting_intervals:
+            return
+        due: dict[UUID, MutableOrImmutableAggregate[UUID]] = {}
+        for saved in events:
+            aggregate = aggregates.get(saved.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))  # type: ignore[arg-type]
+            if aggregate is not None and interval and saved.originator_version % interval == 0:
+                due[aggregate.id] = aggregate
+        if due:
+            self.snapshots.put([PlainSnapshot.take(aggregate) for aggregate in due.values()])
 
     def create_once(
         self, kind: Callable[..., TAggregate], aggregate_id: UUID, request: Mapping[str, Any]
@@ -208,6 +244,18 @@ class ServiceApplication(Application[UUID]):
         aggregate = kind(id=aggregate_id, **request)
         self.save(aggregate)
         return aggregate
+
+    def retrying(self, attempt: Callable[[], T], attempts: int = CONFLICT_ATTEMPTS) -> T:
+        """Decide again on fresh state when a concurrent writer saved the same aggregate
+        first: a shared aggregate (a team's round-robin, a reward's stock) is no reason
+        for a client to see a conflict. Backs off a little, at random, so that writers
+        who collided do not collide again."""
+        for tried in range(1, attempts):
+            try:
+                return attempt()
+            except IntegrityError:
+                time.sleep(random.uniform(0, min(0.002 * 2**tried, 0.1)))
+        return attempt()
 
     def position(self, tracking_name: str) -> int | None:
         return self.recorder.max_tracking_id(tracking_name)

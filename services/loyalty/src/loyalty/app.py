@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from loyalty.domain.account import LoyaltyAccount
@@ -42,9 +41,6 @@ class RetentionTerms:
             OfferKind.UP_SELL: 0,
         }
     )
-
-
-CONFLICT_RETRIES = 5
 
 
 def utc_now() -> datetime:
@@ -493,12 +489,3 @@ class Loyalty(ServiceApplication):
             return offer
 
         return self.retrying(attempt)
-
-    def retrying(self, attempt: Callable[[], T]) -> T:
-        """Decide again on fresh state when a concurrent writer changed the aggregate."""
-        for _ in range(CONFLICT_RETRIES - 1):
-            try:
-                return attempt()
-            except IntegrityError:
-                continue
-        return attempt()
