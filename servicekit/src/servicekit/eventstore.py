@@ -155,6 +155,7 @@ class ServiceApplication(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self._listeners: list[Callable[[], None]] = []
+        self._current: dict[UUID, Any] = {}
         super().__init__(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -179,6 +180,22 @@ class ServiceApplication(Application[UUID]):
         if not isinstance(found, kind):
             raise AggregateNotFoundError(aggregate_id)
         return found
+
+    def current(self, aggregate_id: UUID) -> Any | None:
+        """An aggregate that many commands read and few change (a programme's rules, the
+        board of promotions), or None before it exists. Served from memory while its
+        stored version has not moved, which one indexed read tells; callers only read it
+        (a command that changes it loads its own copy from the repository)."""
+        latest = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        if not latest:
+            return None
+        version = latest[0].originator_version
+        known = self._current.get(aggregate_id)
+        if known is not None and known.version == version:
+            return known
+        aggregate: Any = self.repository.get(aggregate_id, version=version)
+        self._current[aggregate_id] = aggregate
+        return aggregate
 
     def on_recorded(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (from the writing thread) after events are recorded."""

@@ -112,7 +112,7 @@ def test_a_store_card_order_earns_the_bonus_on_the_ledger_naming_the_promotion(
         p is not None and getattr(p, "reason", "") == "promotion: Store card bonus"
         for p in published
     )
-    performance = app.promotion(card).performance()
+    performance = app.promotion_budget(card).performance()
     assert (performance.uses, performance.points, performance.revenue) == (1, 50, Decimal(100))
     assert performance.cost == Decimal("0.50")
 
@@ -127,8 +127,8 @@ def test_an_order_sent_again_under_a_new_message_id_gets_its_promotions_once(
     apply(inbox, placed(messages, "o-1"), messages.paid("o-1", day=4))
 
     assert app.account_of("c-1").points_balance == 150
-    assert app.promotion(card).performance().uses == 1
-    assert app.promotion(card).spent == Decimal("0.50")
+    assert app.promotion_budget(card).performance().uses == 1
+    assert app.promotion_budget(card).spent == Decimal("0.50")
 
 
 def test_an_order_paid_otherwise_is_not_eligible_for_a_payment_method_promotion(
@@ -140,7 +140,7 @@ def test_an_order_paid_otherwise_is_not_eligible_for_a_payment_method_promotion(
     apply(inbox, placed(messages, "o-1", payment_method="cash"), messages.paid("o-1"))
 
     assert app.account_of("c-1").points_balance == 100
-    assert app.promotion(card).performance().uses == 0
+    assert app.promotion_budget(card).performance().uses == 0
 
 
 def test_a_multiplier_adds_to_the_points_of_the_lines_it_applies_to_only(
@@ -167,7 +167,7 @@ def test_a_cancelled_order_takes_back_the_promotion_points_and_frees_its_budget_
     account = app.account_of("c-1")
     assert account.points_balance == 0
     assert [m.points for m in account.movements] == [100, 50, -150]
-    performance = app.promotion(card).performance()
+    performance = app.promotion_budget(card).performance()
     assert (performance.uses, performance.points, performance.cost) == (0, 0, Decimal(0))
     apply(inbox, placed(messages, "o-2"), messages.paid("o-2"))
     assert app.account_of("c-1").points_balance == 150  # the limit's use came back
@@ -184,7 +184,7 @@ def test_a_return_takes_back_the_returned_lines_share_of_the_promotion_points(
     apply(inbox, messages.returned("o-1", [("B", 1)]), messages.returned("o-1", [("B", 1)]))
 
     assert app.account_of("c-1").points_balance == 60 + 30  # A's points and A's share
-    performance = app.promotion(card).performance()
+    performance = app.promotion_budget(card).performance()
     assert (performance.uses, performance.points, performance.points_given_back) == (1, 30, 20)
 
 
@@ -198,9 +198,9 @@ def test_a_promotion_stops_applying_when_its_budget_or_the_customers_limit_is_us
     apply(inbox, *(placed(messages, f"o-{n}") for n in range(3)))
     apply(inbox, placed(messages, "o-9", customer_id="c-2"))
 
-    assert app.promotion(budgeted).performance().uses == 2  # 0.50 each
-    assert app.promotion(budgeted).spent == Decimal("1.00")
-    assert app.promotion(limited).uses == {"c-1": 1, "c-2": 1}
+    assert app.promotion_budget(budgeted).performance().uses == 2  # 0.50 each
+    assert app.promotion_budget(budgeted).spent == Decimal("1.00")
+    assert [app.promotion_uses(limited, c).kept for c in ("c-1", "c-2")] == [1, 1]
     assert app.account_of("c-1").pending_points == 300 + 2 * 50 + 50
 
 

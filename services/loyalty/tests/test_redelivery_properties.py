@@ -105,8 +105,7 @@ def state(app: Loyalty, customer: str) -> tuple[Any, ...]:
             application.withdrawn,
         )
         for promotion in app.promotions()
-        for order_id, application in promotion.applications.items()
-        if application.customer_id == customer
+        for order_id, application in app.promotion_uses(promotion.id, customer).applications.items()
     }
     return (
         account.points_balance,

@@ -92,7 +92,7 @@ def test_a_champions_promotion_applies_to_a_champions_order_and_not_to_anyone_el
     apply(inbox, placed(messages, "o-1", "champ"), placed(messages, "o-2", "other"))
     apply(inbox, placed(messages, "o-3", "never-assessed"))
 
-    assert set(app.promotion(promotion).applications) == {"o-1"}
+    assert set(app.applications_of({promotion})[promotion]) == {"o-1"}
     assert app.account_of("champ").pending_points == 100 + 200
     assert app.account_of("other").pending_points == 100
     assert app.account_of("never-assessed").pending_points == 100
@@ -112,7 +112,7 @@ def test_the_latest_assessment_counts_and_a_late_older_signal_changes_nothing(
 
     account = app.account_of("c-1")
     assert (account.segment, account.segments) == ("At risk", frozenset({"At risk"}))
-    assert app.promotion(promotion).applications == {}
+    assert app.applications_of({promotion})[promotion] == {}
     stored = app.repository.event_store.get(account.id)
     assert [e.segment for e in stored if isinstance(e, LoyaltyAccount.SegmentChanged)] == [
         "Champions",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
@@ -18,14 +18,14 @@ from loyalty.domain.ledger import EarnedOrder
 from loyalty.domain.margins import Margin, customer_margin, promotion_margin
 from loyalty.domain.offers import Offer, OfferKind
 from loyalty.domain.programme import Programme
-from loyalty.domain.promotions import Cart, Effect, Promotion, evaluate
+from loyalty.domain.promotion_board import PromotionBoard
+from loyalty.domain.promotion_budget import Application, PromotionBudget, PromotionUses
+from loyalty.domain.promotions import Cart, Effect, Promotion
 from loyalty.domain.rewards import Redemption, Reward
 from loyalty.domain.rules import EarningRules, ProgrammeRules
 from loyalty.domain.tiers import TierRules
 from servicekit.eventstore import ServiceApplication
 from servicekit.idempotency import ensure_same_request
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,13 @@ def utc_now() -> datetime:
 
 class Loyalty(ServiceApplication):
     name = "loyalty"
+    snapshotting_intervals: ClassVar = {
+        LoyaltyAccount: 50,
+        PromotionBudget: 20,
+        PromotionBoard: 50,
+        Programme: 20,
+    }
+    _running: tuple[int, list[Promotion]] | None = None
     retention = RetentionTerms()
     growth = GrowthTerms()  # cross-sell pairs come from settings (see bootstrap)
     greetings = GreetingTerms()
@@ -56,11 +63,10 @@ class Loyalty(ServiceApplication):
     # the programme
 
     def programme_rules(self) -> ProgrammeRules:
-        """The rules in force: the defaults until someone changes them."""
-        if Programme.ID not in self.repository:
-            return ProgrammeRules()
-        programme: Programme = self.repository.get(Programme.ID)
-        return programme.rules
+        """The rules in force: the defaults until someone changes them. Every order reads
+        them, so they are kept in memory for as long as the programme has not changed."""
+        programme: Programme | None = self.current(Programme.ID)
+        return ProgrammeRules() if programme is None else programme.rules
 
     def change_earning_rules(self, earning: EarningRules) -> ProgrammeRules:
         programme = self._programme()
@@ -283,14 +289,23 @@ class Loyalty(ServiceApplication):
     # promotions
 
     def draft_promotion(self, promotion_id: UUID, request: dict[str, Any]) -> Promotion:
-        if promotion_id in self.repository:  # a retried request with the same Idempotency-Key
-            existing = self.promotion(promotion_id)
-            if existing.name != request["name"] or existing.kind != request["kind"]:
-                ensure_same_request(existing, {"name": request["name"], "kind": request["kind"]})
-            return existing
-        promotion = Promotion(id=promotion_id, **request)
-        self.save(promotion)
-        return promotion
+        """A draft, posted on the board in the same transaction."""
+
+        def attempt() -> Promotion:
+            if promotion_id in self.repository:  # a retried request with the same key
+                existing = self.promotion(promotion_id)
+                if existing.name != request["name"] or existing.kind != request["kind"]:
+                    ensure_same_request(
+                        existing, {"name": request["name"], "kind": request["kind"]}
+                    )
+                return existing
+            promotion = Promotion(id=promotion_id, **request)
+            board = self._board()
+            board.post(promotion)
+            self.save(promotion, board)
+            return promotion
+
+        return self.retrying(attempt)
 
     def promotion(self, promotion_id: UUID) -> Promotion:
         return self.fetch(Promotion, promotion_id)
@@ -307,30 +322,94 @@ class Loyalty(ServiceApplication):
         def attempt() -> Promotion:
             promotion = self.promotion(promotion_id)
             if change(promotion):
-                self.save(promotion)
+                board = self._board()
+                board.post(promotion)
+                self.save(promotion, board)
             return promotion
 
         return self.retrying(attempt)
+
+    def _board(self) -> PromotionBoard:
+        if PromotionBoard.ID in self.repository:
+            board: PromotionBoard = self.repository.get(PromotionBoard.ID)
+            return board
+        return PromotionBoard()
 
     def promotions(self) -> list[Promotion]:
         return [self.promotion(promotion_id) for promotion_id in self.promotion_ids()]
 
     def promotion_ids(self) -> list[UUID]:
-        """Every promotion, in the order they were drafted, from this service's own log."""
-        ids: list[UUID] = []
+        """Every promotion, in the order they were drafted."""
+        board: PromotionBoard | None = self.current(PromotionBoard.ID)
+        return [] if board is None else board.promotion_ids
+
+    def running_promotions(self) -> list[Promotion]:
+        """The active promotions in the order drafted (whether one runs at a given
+        moment is its period's to say). Every order reads them, so they are kept in
+        memory for as long as the board, which every change of status goes through,
+        has not changed. Callers only read them."""
+        board: PromotionBoard | None = self.current(PromotionBoard.ID)
+        if board is None:
+            return []
+        known = self._running
+        if known is None or known[0] != board.version:
+            known = (board.version, [self.promotion(pid) for pid in board.active_ids])
+            self._running = known
+        return known[1]
+
+    def promotion_budget(self, promotion_id: UUID) -> PromotionBudget:
+        """What the promotion spent and brought; nothing yet before its first order."""
+        budget_id = PromotionBudget.create_id(promotion_id)
+        if budget_id in self.repository:
+            budget: PromotionBudget = self.repository.get(budget_id)
+            return budget
+        return PromotionBudget(promotion_id=promotion_id)
+
+    def promotion_uses(self, promotion_id: UUID, customer_id: str) -> PromotionUses:
+        """The customer's orders that were given the promotion."""
+        uses_id = PromotionUses.create_id(promotion_id, customer_id)
+        if uses_id in self.repository:
+            uses: PromotionUses = self.repository.get(uses_id)
+            return uses
+        return PromotionUses(promotion_id=promotion_id, customer_id=customer_id)
+
+    def evaluate_cart(self, cart: Cart) -> list[Effect]:
+        """What recording an order of this cart now would give it: the running
+        promotions' effects that their budgets and the customer's limits allow."""
+        effects = []
+        for promotion in self.running_promotions():
+            effect = promotion.effect_for(cart)
+            if effect is None or not self.promotion_budget(promotion.id).allows(
+                promotion, effect.cost
+            ):
+                continue
+            uses = (
+                None
+                if cart.customer_id is None
+                else self.promotion_uses(promotion.id, cart.customer_id)
+            )
+            if uses is None or uses.allows(promotion):
+                effects.append(effect)
+        return effects
+
+    def applications_of(self, promotion_ids: set[UUID]) -> dict[UUID, dict[str, Application]]:
+        """Every order each promotion was given, by order id: a report reads them all, so
+        it reads the customers' uses of those promotions from this service's own log."""
+        found: dict[UUID, dict[str, Application]] = {pid: {} for pid in promotion_ids}
         start = None
         while batch := self.recorder.select_notifications(
             start=start,
             limit=1000,
-            topics=[get_topic(Promotion.Drafted)],
+            topics=[get_topic(PromotionUses.Started)],
             inclusive_of_start=False,
         ):
-            ids.extend(n.originator_id for n in batch)  # type: ignore[misc]
+            for notification in batch:
+                started = self.mapper.to_domain_event(notification)
+                if isinstance(started, PromotionUses.Started) and (started.promotion_id in found):
+                    uses: PromotionUses = self.repository.get(started.originator_id)
+                    found[started.promotion_id].update(uses.applications)
             start = batch[-1].id
-        return ids
-
-    def evaluate_cart(self, cart: Cart) -> list[Effect]:
-        return evaluate(self.promotions(), cart)
+        return found
 
     # birthday greetings
 
@@ -407,8 +486,7 @@ class Loyalty(ServiceApplication):
         applied = [
             (promotion, application)
             for promotion in self.promotions()
-            for application in promotion.applications.values()
-            if application.customer_id == customer_id
+            for application in self.promotion_uses(promotion.id, customer_id).applications.values()
         ]
         return customer_margin(
             account.orders.values(),
@@ -423,16 +501,20 @@ class Loyalty(ServiceApplication):
         account is read once, however many promotions their orders had."""
         currency = self.programme_rules().earning.currency
         products = self._products()
+        applied = self.applications_of({promotion.id for promotion in promotions})
         orders: dict[str, EarnedOrder] = {}
         read: set[str] = set()
-        for promotion in promotions:
-            for application in promotion.applications.values():
+        for applications in applied.values():
+            for application in applications.values():
                 customer_id = application.customer_id
                 if customer_id not in read and self.has_account(customer_id):
                     orders.update(self.account_of(customer_id).orders)
                 read.add(customer_id)
         return [
-            (promotion, promotion_margin(promotion, orders, products, currency))
+            (
+                promotion,
+                promotion_margin(promotion, applied[promotion.id], orders, products, currency),
+            )
             for promotion in promotions
         ]
 

@@ -30,7 +30,14 @@ from loyalty.domain.greetings import Celebrant, consents_to_greetings
 from loyalty.domain.growth import History, Prompt, cross_sell, up_sell
 from loyalty.domain.ledger import OrderedLine
 from loyalty.domain.offers import Offer, OfferKind
-from loyalty.domain.promotions import Cart, CartLine, Promotion, points_by_line
+from loyalty.domain.promotion_budget import (
+    Benefit,
+    PromotionBudget,
+    PromotionUses,
+    apply_promotion,
+    give_back,
+)
+from loyalty.domain.promotions import Cart, CartLine, points_by_line
 from loyalty.domain.routing import ErpCustomer, LoyaltyOrder
 from servicekit.consumer import Delivery
 from servicekit.handlers import Inbox
@@ -266,8 +273,8 @@ class LoyaltyInbox(Inbox):
     def _apply_promotions(
         self, work: _Work, account: LoyaltyAccount, placed: OrderPlaced, lines: list[OrderedLine]
     ) -> list[Award]:
-        """The running promotions the order is eligible for, each recorded on the order
-        and on the promotion (its budget and the customer's uses) in the same transaction."""
+        """The running promotions the order is eligible for, each charged to its budget
+        and to the customer's uses, and noted on the order, in the same transaction."""
         rules = self.app.programme_rules()
         cart = Cart(
             customer_id=account.customer_id,
@@ -279,15 +286,16 @@ class LoyaltyInbox(Inbox):
             at=placed.placed_at,
         )
         base = account.points_by_line(lines, rules)
-        awards = []
-        for promotion in work.promotions():
+        awards: list[Award] = []
+        applied: list[UUID] = []
+        for promotion in self.app.running_promotions():
             effect = promotion.effect_for(cart)
             if effect is None:
                 continue
             by_line = points_by_line(promotion, effect, cart.lines, base)
             points = sum(by_line.values())
             points_value = rules.earning.value_of(points)
-            if promotion.apply_to_order(
+            benefit = Benefit(
                 placed.order_id,
                 account.customer_id,
                 points,
@@ -298,10 +306,19 @@ class LoyaltyInbox(Inbox):
                 points_value=points_value,
                 gift_sku=effect.gift_sku,
                 gift_quantity=effect.gift_quantity,
-            ):
-                work.touch(promotion)
+            )
+            budget = work.budget(promotion.id)
+            uses = work.uses(promotion.id, account.customer_id)
+            if apply_promotion(promotion, budget, uses, benefit):
+                work.touch(budget)
+                work.touch(uses)
+                applied.append(promotion.id)
                 if points:
                     awards.append(Award(str(promotion.id), promotion.name, by_line))
+        order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(placed.order_id))
+        if order is not None and applied:
+            order.note_promotions(applied)
+            work.touch(order)
         return awards
 
     def _follow(
@@ -322,14 +339,15 @@ class LoyaltyInbox(Inbox):
             if isinstance(follow_up, OrderReturned)
             else follow_up.cancelled_at or sent_at
         )
-        for promotion in work.promotions():
-            if order_id not in promotion.applications:
-                continue
-            key = str(promotion.id)
-            given_back = before.get(key, 0) - after.get(key, 0)
+        order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(order_id))
+        for promotion_id in [] if order is None else order.promotion_ids:
+            given_back = before.get(str(promotion_id), 0) - after.get(str(promotion_id), 0)
             value = rules.earning.value_of(given_back)
-            if promotion.give_back(order_id, given_back, value, cancelled, at):
-                work.touch(promotion)
+            budget = work.budget(promotion_id)
+            uses = work.uses(promotion_id, customer_id)
+            if give_back(budget, uses, order_id, given_back, value, cancelled, at):
+                work.touch(budget)
+                work.touch(uses)
 
     def _move(self, account: LoyaltyAccount, follow_up: FollowUp, sent_at: datetime) -> None:
         rules = self.app.programme_rules()
@@ -369,10 +387,15 @@ class _Work:
     def touch(self, aggregate: MutableOrImmutableAggregate[UUID]) -> None:
         self.touched[aggregate.id] = aggregate
 
-    def promotions(self) -> list[Promotion]:
-        """Every promotion, in the order they were drafted, as this batch left them."""
-        found = (self.get(Promotion, promotion_id) for promotion_id in self.app.promotion_ids())
-        return [promotion for promotion in found if promotion is not None]
+    def budget(self, promotion_id: UUID) -> PromotionBudget:
+        """What the promotion spent; not touched until it spends."""
+        known = self.get(PromotionBudget, PromotionBudget.create_id(promotion_id))
+        return known or PromotionBudget(promotion_id=promotion_id)
+
+    def uses(self, promotion_id: UUID, customer_id: str) -> PromotionUses:
+        """The customer's uses of the promotion; not touched until one is recorded."""
+        known = self.get(PromotionUses, PromotionUses.create_id(promotion_id, customer_id))
+        return known or PromotionUses(promotion_id=promotion_id, customer_id=customer_id)
 
     def celebrant(self, customer_id: str) -> Celebrant:
         """What loyalty knows to greet the customer; not touched until something changes."""

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.api import MOST_POINTS, App, Marketing, Money, Name, Readers
-from loyalty.app import utc_now
+from loyalty.app import Loyalty, utc_now
 from loyalty.domain.promotions import (
     Cart,
     CartLine,
@@ -78,7 +78,7 @@ class PromotionOut(BaseModel):
     per_customer_limit: int | None
 
     @classmethod
-    def of(cls, promotion: Promotion) -> PromotionOut:
+    def of(cls, promotion: Promotion, spent: Decimal) -> PromotionOut:
         return cls(
             promotion_id=promotion.id,
             version=promotion.version,
@@ -88,9 +88,13 @@ class PromotionOut(BaseModel):
             starts_at=promotion.starts_at,
             ends_at=promotion.ends_at,
             budget=promotion.budget,
-            spent=promotion.spent,
+            spent=spent,
             per_customer_limit=promotion.per_customer_limit,
         )
+
+
+def _out(app: Loyalty, promotion: Promotion) -> PromotionOut:
+    return PromotionOut.of(promotion, app.promotion_budget(promotion.id).spent)
 
 
 class CartLineIn(BaseModel):
@@ -152,12 +156,12 @@ def draft_promotion(
     except ValueError as error:
         raise Problem(422, "Invalid promotion", str(error)) from None
     response.headers["ETag"] = f'"{promotion.version}"'
-    return PromotionOut.of(promotion)
+    return _out(app, promotion)
 
 
 @routes.get("/promotions/{promotion_id}", tags=["promotions"])
 def get_promotion(promotion_id: UUID, app: App, _: Readers) -> PromotionOut:
-    return PromotionOut.of(app.promotion(promotion_id))
+    return _out(app, app.promotion(promotion_id))
 
 
 @routes.get("/promotions", tags=["promotions"])
@@ -166,7 +170,7 @@ def list_promotions(
 ) -> list[PromotionOut]:
     """Every promotion in the order it was drafted; ``status`` keeps only those in it."""
     return [
-        PromotionOut.of(promotion)
+        _out(app, promotion)
         for promotion in app.promotions()
         if status is None or promotion.status is status
     ]
@@ -190,25 +194,25 @@ class PerformanceOut(BaseModel):
 @routes.get("/promotions/{promotion_id}/performance", tags=["promotions"])
 def promotion_performance(promotion_id: UUID, app: App, _: Readers) -> PerformanceOut:
     promotion = app.promotion(promotion_id)
-    performance = promotion.performance()
+    budget = app.promotion_budget(promotion_id)
     return PerformanceOut(
         promotion_id=promotion.id,
         name=promotion.name,
         budget=promotion.budget,
-        budget_left=None if promotion.budget is None else promotion.budget - promotion.spent,
-        **performance.__dict__,
+        budget_left=budget.left(promotion),
+        **budget.performance().__dict__,
     )
 
 
 @routes.post("/promotions/{promotion_id}/activate", tags=["promotions"])
 def activate_promotion(promotion_id: UUID, app: App, who: Marketing) -> PromotionOut:
-    return PromotionOut.of(app.activate_promotion(promotion_id, who.subject))
+    return _out(app, app.activate_promotion(promotion_id, who.subject))
 
 
 @routes.post("/promotions/{promotion_id}/pause", tags=["promotions"])
 def pause_promotion(promotion_id: UUID, app: App, who: Marketing) -> PromotionOut:
     try:
-        return PromotionOut.of(app.pause_promotion(promotion_id, who.subject))
+        return _out(app, app.pause_promotion(promotion_id, who.subject))
     except IllegalTransition as refusal:
         raise Problem(409, "Illegal transition", str(refusal)) from None
 

@@ -38,7 +38,8 @@ from decimal import Decimal
 
 from loyalty.domain.catalogue import Product
 from loyalty.domain.ledger import EarnedOrder, OrderStatus
-from loyalty.domain.promotions import Application, Promotion
+from loyalty.domain.promotion_budget import Application
+from loyalty.domain.promotions import Promotion
 
 ZERO = Decimal(0)
 
@@ -135,15 +136,17 @@ def customer_margin(
 
 def promotion_margin(
     promotion: Promotion,
+    applications: Mapping[str, Application],
     orders: Mapping[str, EarnedOrder],
     products: Mapping[str, Product],
     currency: str,
 ) -> Margin:
-    """A promotion's margin: the orders it was applied to (``orders`` by id holds them)
-    and what it cost on them; a cancelled order's application counts for nothing."""
+    """A promotion's margin: the orders it was applied to (``applications`` by order id;
+    ``orders`` by id holds them) and what it cost on them; a cancelled order's
+    application counts for nothing."""
     kept = {
         order_id: application
-        for order_id, application in promotion.applications.items()
+        for order_id, application in applications.items()
         if not application.withdrawn
     }
     return _margin(

@@ -2,7 +2,9 @@
 
 Evaluation is pure: the same cart, promotion state and moment always give the
 same effects, so ``POST /promotions/evaluate`` before checkout shows exactly
-what recording the order would apply.
+what recording the order would apply. What a promotion spent, and on whom, is
+kept apart (:mod:`loyalty.domain.promotion_budget`): a promotion's own history
+is only its drafting and its activations, however many orders it was given to.
 """
 
 from __future__ import annotations
@@ -161,35 +163,6 @@ def _validate(kind: PromotionKind, terms: Terms) -> None:
         raise ValueError("quantities are at least one")
 
 
-@dataclass
-class Application:
-    """One order a promotion was applied to, and what of it went back."""
-
-    customer_id: str
-    points: int
-    cost: Decimal  # taken from the budget: discount + gifts at declared cost + points_value
-    revenue: Decimal
-    discount: Decimal = Decimal(0)
-    points_value: Decimal = Decimal(0)
-    gift_sku: str | None = None
-    gift_quantity: int = 0
-    points_given_back: int = 0
-    value_given_back: Decimal = Decimal(0)
-    withdrawn: bool = False
-
-
-@dataclass(frozen=True)
-class Performance:
-    """What a promotion brought and cost, net of cancelled orders and returns."""
-
-    uses: int
-    customers: int
-    points: int
-    points_given_back: int
-    cost: Decimal
-    revenue: Decimal
-
-
 class Promotion(Aggregate):
     """A promotion's terms, eligibility, period, budget and limits, and whether it runs."""
 
@@ -220,33 +193,6 @@ class Promotion(Aggregate):
     class Paused(Aggregate.Event):
         TOPIC = "loyalty:Promotion.Paused"
         actor: str | None
-
-    class AppliedToOrder(Aggregate.Event):
-        """Spent from the budget and counted against the customer's limit, once per order."""
-
-        TOPIC = "loyalty:Promotion.AppliedToOrder"
-        order_id: str
-        customer_id: str
-        points: int
-        cost: Decimal
-        revenue: Decimal
-        applied_at: datetime
-        # what the cost is made of, for the margins; events stored before say nothing: zero
-        discount: Decimal = Decimal(0)
-        points_value: Decimal = Decimal(0)
-        gift_sku: str | None = None
-        gift_quantity: int = 0
-
-    class PointsGivenBack(Aggregate.Event):
-        """An order's goods came back: ``points`` of the promotion's went with them;
-        a cancelled order gives its use and its cost back to the budget too."""
-
-        TOPIC = "loyalty:Promotion.PointsGivenBack"
-        order_id: str
-        points: int
-        value: Decimal
-        withdrawn: bool
-        occurred_at: datetime
 
     @event(Drafted)
     def __init__(
@@ -279,9 +225,6 @@ class Promotion(Aggregate):
         self.budget = budget
         self.per_customer_limit = per_customer_limit
         self.status = PromotionStatus.DRAFT
-        self.spent = Decimal(0)
-        self.uses: dict[str, int] = {}
-        self.applications: dict[str, Application] = {}
 
     def activate(self, actor: str | None) -> bool:
         if self.status is PromotionStatus.ACTIVE:
@@ -305,102 +248,6 @@ class Promotion(Aggregate):
     def _paused(self, actor: str | None) -> None:
         self.status = PromotionStatus.PAUSED
 
-    def apply_to_order(
-        self,
-        order_id: str,
-        customer_id: str,
-        points: int,
-        cost: Decimal,
-        revenue: Decimal,
-        at: datetime,
-        discount: Decimal = Decimal(0),
-        points_value: Decimal = Decimal(0),
-        gift_sku: str | None = None,
-        gift_quantity: int = 0,
-    ) -> bool:
-        """Record the promotion on an order once; refused (False) when the order had it
-        already, or when the full cost (points included) would overrun the budget or
-        the customer has used it up. ``cost`` is the discount, the gifts at their
-        declared cost and the points' value (``points_value``) together."""
-        if order_id in self.applications:
-            return False
-        if self.budget is not None and self.spent + cost > self.budget:
-            return False
-        if (
-            self.per_customer_limit is not None
-            and self.uses.get(customer_id, 0) >= self.per_customer_limit
-        ):
-            return False
-        self._applied_to_order(
-            order_id,
-            customer_id,
-            points,
-            cost,
-            revenue,
-            at,
-            discount,
-            points_value,
-            gift_sku,
-            gift_quantity,
-        )
-        return True
-
-    def give_back(
-        self, order_id: str, points: int, value: Decimal, cancelled: bool, at: datetime
-    ) -> bool:
-        """Points of an order's returned or cancelled goods; a cancellation also frees
-        the budget and the customer's use it had taken."""
-        application = self.applications.get(order_id)
-        if application is None or application.withdrawn or (points <= 0 and not cancelled):
-            return False
-        self._points_given_back(order_id, points, value, cancelled, at)
-        return True
-
-    def performance(self) -> Performance:
-        kept = [a for a in self.applications.values() if not a.withdrawn]
-        return Performance(
-            uses=len(kept),
-            customers=len({a.customer_id for a in kept}),
-            points=sum(a.points - a.points_given_back for a in self.applications.values()),
-            points_given_back=sum(a.points_given_back for a in self.applications.values()),
-            cost=self.spent,
-            revenue=sum((a.revenue for a in kept), Decimal(0)),
-        )
-
-    @event(AppliedToOrder)
-    def _applied_to_order(
-        self,
-        order_id: str,
-        customer_id: str,
-        points: int,
-        cost: Decimal,
-        revenue: Decimal,
-        applied_at: datetime,
-        discount: Decimal = Decimal(0),
-        points_value: Decimal = Decimal(0),
-        gift_sku: str | None = None,
-        gift_quantity: int = 0,
-    ) -> None:
-        self.applications[order_id] = Application(
-            customer_id, points, cost, revenue, discount, points_value, gift_sku, gift_quantity
-        )
-        self.spent += cost
-        self.uses[customer_id] = self.uses.get(customer_id, 0) + 1
-
-    @event(PointsGivenBack)
-    def _points_given_back(
-        self, order_id: str, points: int, value: Decimal, withdrawn: bool, occurred_at: datetime
-    ) -> None:
-        application = self.applications[order_id]
-        application.points_given_back += points
-        application.value_given_back += value
-        if withdrawn:
-            application.withdrawn = True
-            self.spent -= application.cost - (application.value_given_back - value)
-            self.uses[application.customer_id] -= 1
-        else:
-            self.spent -= value
-
     def runs_at(self, at: datetime) -> bool:
         return (
             self.status is PromotionStatus.ACTIVE
@@ -409,22 +256,12 @@ class Promotion(Aggregate):
         )
 
     def effect_for(self, cart: Cart) -> Effect | None:
-        """What this promotion gives the cart, or None when it does not apply to it,
-        including when the budget or the customer's limit would be exceeded."""
+        """What this promotion's terms give the cart, or None when they do not apply to
+        it; whether the budget and the customer's limit allow it is the budget's to say
+        (:mod:`loyalty.domain.promotion_budget`)."""
         if not self.runs_at(cart.at) or not self.eligibility.admits(cart):
             return None
-        if (
-            self.per_customer_limit is not None
-            and cart.customer_id is not None
-            and self.uses.get(cart.customer_id, 0) >= self.per_customer_limit
-        ):
-            return None
-        effect = self._effect(cart)
-        if effect is None:
-            return None
-        if self.budget is not None and self.spent + effect.cost > self.budget:
-            return None
-        return effect
+        return self._effect(cart)
 
     def _effect(self, cart: Cart) -> Effect | None:
         terms = self.terms
@@ -487,8 +324,3 @@ def points_by_line(
 
 def _with(effect: Effect, **changes: Any) -> Effect:
     return Effect(**{**effect.__dict__, **changes})
-
-
-def evaluate(promotions: list[Promotion], cart: Cart) -> list[Effect]:
-    """Every running promotion's effect on the cart, in the order they were created."""
-    return [e for p in promotions if (e := p.effect_for(cart)) is not None]

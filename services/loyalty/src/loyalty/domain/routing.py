@@ -94,6 +94,12 @@ class LoyaltyOrder(Aggregate):
         event_type: str
         data: dict[str, Any]
 
+    class PromotionsApplied(Aggregate.Event):
+        """The promotions the order was given: its return or cancellation finds them here."""
+
+        TOPIC = "loyalty:LoyaltyOrder.PromotionsApplied"
+        promotion_ids: list[UUID]
+
     @staticmethod
     def create_id(order_id: str, **_: Any) -> UUID:
         return uuid5(NAMESPACE_URL, f"/crm/loyalty/orders/{order_id}")
@@ -111,6 +117,7 @@ class LoyaltyOrder(Aggregate):
         self.erp_customer_number = erp_customer_number
         self.placement = placement if customer_id is None else {}  # kept only while it waits
         self.follow_ups: list[tuple[str, dict[str, Any]]] = []
+        self.promotion_ids: list[UUID] = []
 
     def resolve(self, customer_id: str) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
         """The order's customer is known: hand back its placement and follow-ups to apply."""
@@ -120,6 +127,14 @@ class LoyaltyOrder(Aggregate):
 
     def park_follow_up(self, event_type: str, data: dict[str, Any]) -> None:
         self._follow_up_parked(event_type, data)
+
+    def note_promotions(self, promotion_ids: list[UUID]) -> None:
+        if promotion_ids:
+            self._promotions_applied(promotion_ids)
+
+    @event(PromotionsApplied)
+    def _promotions_applied(self, promotion_ids: list[UUID]) -> None:
+        self.promotion_ids = [*self.promotion_ids, *promotion_ids]
 
     @event(Resolved)
     def _resolved(self, customer_id: str) -> None:
