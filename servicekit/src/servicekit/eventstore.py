@@ -19,7 +19,12 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.domain import BaseAggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     IntegrityError,
@@ -56,15 +61,17 @@ class DateAsISO(Transcoding):
 
 def store_environment(settings: ServiceSettings) -> dict[str, str]:
     """eventsourcing's environment variables for the configured store."""
+    cache = {"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size)}
     if settings.event_store == "postgres":
         if not settings.postgres_dsn:
             raise ValueError("event_store=postgres needs a postgres_dsn")
-        return postgres_environment(settings.postgres_dsn)
+        return {**postgres_environment(settings.postgres_dsn), **cache}
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(settings.data_dir / "events.sqlite"),
         "SQLITE_LOCK_TIMEOUT": "10",
+        **cache,
     }
 
 
@@ -141,6 +148,18 @@ class CausedEvents:
         self.aggregates[aggregate.id] = aggregate
 
 
+class StoreRepository(Repository[UUID]):
+    """Tells whether an aggregate exists by asking for one of its events, not by
+    rebuilding it: ``if id in repository: repository.get(id)`` then loads it once."""
+
+    def __init__(self, recorder: ProcessRecorder, **options: Any) -> None:
+        super().__init__(**options)
+        self.recorder = recorder
+
+    def __contains__(self, item: UUID) -> bool:
+        return bool(self.recorder.select_events(item, limit=1))
+
+
 class ServiceApplication(Application[UUID]):
     """Base of every service's Application.
 
@@ -164,6 +183,20 @@ class ServiceApplication(Application[UUID]):
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
+
+    def construct_repository(self) -> Repository[UUID]:
+        """Recently used aggregates stay in memory and are brought up to date from the
+        store on each read (one query for the events after the cached version): a budget
+        every order charges, an account whose order is paid moments after it was placed.
+        Each read gets its own copy, so a command that fails leaves the cache as stored."""
+        cache_size = int(self.env.get(self.AGGREGATE_CACHE_MAXSIZE) or 0)
+        return StoreRepository(
+            self.recorder,
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=cache_size or None,
+            fastforward=True,
+        )
 
     def construct_mapper(self) -> CausalityMapper:
         mapper = self.factory.mapper(

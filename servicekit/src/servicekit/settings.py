@@ -30,6 +30,13 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="postgresql://user:password@host:port/database, one database per service",
     )
+    aggregate_cache_size: int = Field(
+        default=2000,
+        ge=0,
+        le=1_000_000,
+        description="Aggregates kept in memory, most recently used first, and brought up to "
+        "date from the store on each read (0: none)",
+    )
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),

@@ -1,16 +1,18 @@
 """Loyalty's accounts come out the same for any delivery of the same logs: customers and
 orders interleaved in any order, part of a partition read again after a restart,
-CRM events published again by a relay and ERP facts resent under new message ids."""
+CRM events published again by a relay and ERP facts resent under new message ids.
+Promotions that always apply come out the same too; those bounded by a budget or a
+per-customer limit go to whichever orders arrive first, and stay exact."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +29,7 @@ from contracts.erp.orders import (
     ReturnedLine,
 )
 from loyalty.app import Loyalty
+from loyalty.domain.promotions import Terms
 from loyalty.inbox import LoyaltyInbox
 from servicekit.eventstore import store_environment
 from servicekit.interleavings import Published, deliver_both_ways, published
@@ -112,14 +115,38 @@ def logs(draw: st.DrawFn) -> list[Published]:
     return sent
 
 
+UNBOUNDED = (  # promotions whose effect on an order does not depend on the orders before it
+    (
+        "Double points on books",
+        "points_multiplier",
+        Terms(multiplier=Decimal(2), categories=frozenset({"books"})),
+        None,
+        None,
+    ),
+    ("Cash bonus", "payment_method", Terms(payment_method="cash", bonus_points=10), None, None),
+)
+BOUNDED = (  # promotions that stop applying: which orders get them depends on arrival
+    ("Small budget", "payment_method", Terms(payment_method="cash", bonus_points=40), "1.20", None),
+    ("Once each", "points_multiplier", Terms(multiplier=Decimal(3)), None, 1),
+    (
+        "Toy discount",
+        "limited_offer",
+        Terms(discount_percent=Decimal(10), categories=frozenset({"toys"})),
+        "3.00",
+        2,
+    ),
+)
+
+
 @pytest.fixture
-def applications(tmp_path: Path) -> Iterator[Callable[[], tuple[Loyalty, LoyaltyInbox]]]:
+def applications(tmp_path: Path) -> Iterator[Callable[..., tuple[Loyalty, LoyaltyInbox]]]:
     made: list[Loyalty] = []
 
-    def new() -> tuple[Loyalty, LoyaltyInbox]:
+    def new(promotions: Sequence[Promotion] = UNBOUNDED) -> tuple[Loyalty, LoyaltyInbox]:
         settings = ServiceSettings(service_name="loyalty", port=0, var_dir=tmp_path / uuid4().hex)
         app = Loyalty(store_environment(settings))
         made.append(app)
+        running(app, promotions)
         return app, LoyaltyInbox(app)
 
     yield new
@@ -127,9 +154,32 @@ def applications(tmp_path: Path) -> Iterator[Callable[[], tuple[Loyalty, Loyalty
         app.close()
 
 
+Promotion = tuple[str, str, Terms, str | None, int | None]
+
+
+def running(app: Loyalty, promotions: Sequence[Promotion]) -> None:
+    """The promotions drafted and activated, with the same ids in every application."""
+    for n, (name, kind, terms, budget, limit) in enumerate(promotions, start=1):
+        request = {
+            "name": name,
+            "kind": kind,
+            "terms": terms.to_dict(),
+            "starts_at": None,
+            "ends_at": None,
+            "tiers": [],
+            "segments": [],
+            "channels": [],
+            "budget": None if budget is None else Decimal(budget),
+            "per_customer_limit": limit,
+        }
+        app.draft_promotion(UUID(int=n), request)
+        app.activate_promotion(UUID(int=n), "marketing")
+
+
 def accounts(app: Loyalty) -> dict[str, Any]:
-    """Each account's figures and its movements, in whatever order they were made."""
-    seen = {}
+    """Each account's figures and its movements, in whatever order they were made, and
+    what each promotion spent and brought."""
+    seen: dict[str, Any] = {}
     for customer in CUSTOMERS:
         account = app.account_of(customer)
         seen[customer] = (
@@ -139,6 +189,8 @@ def accounts(app: Loyalty) -> dict[str, Any]:
             account.tier,
             Counter((m.kind, m.points, m.reason) for m in account.movements),
         )
+    for promotion_id in app.promotion_ids():
+        seen[str(promotion_id)] = app.promotion_budget(promotion_id).performance()
     return seen
 
 
@@ -149,7 +201,7 @@ def accounts(app: Loyalty) -> dict[str, Any]:
 )
 @given(sent=logs(), data=st.data())
 def test_any_delivery_of_the_same_logs_gives_the_same_accounts(
-    applications: Callable[[], tuple[Loyalty, LoyaltyInbox]],
+    applications: Callable[..., tuple[Loyalty, LoyaltyInbox]],
     sent: list[Published],
     data: st.DataObject,
 ) -> None:
@@ -158,3 +210,59 @@ def test_any_delivery_of_the_same_logs_gives_the_same_accounts(
     assert deliver_both_ways(reference_inbox, inbox, sent, choose) == 0
 
     assert accounts(delivered) == accounts(reference)
+
+
+def exact(app: Loyalty, customers: Sequence[str] = CUSTOMERS) -> None:
+    """Budgets and limits hold, and the promotions, the customers' uses and the accounts
+    tell one story: nothing spent twice, nothing given that was not charged."""
+    for promotion in app.promotions():
+        budget = app.promotion_budget(promotion.id)
+        given = app.applications_of({promotion.id})[promotion.id]
+        kept = [a for a in given.values() if not a.withdrawn]
+        assert promotion.budget is None or budget.spent <= promotion.budget
+        assert budget.spent == sum(a.cost - a.value_given_back for a in kept)
+        assert budget.uses == len(kept)
+        assert budget.customers == len({a.customer_id for a in kept})
+        assert budget.points == sum(a.points for a in given.values())
+        assert budget.points_given_back == sum(a.points_given_back for a in given.values())
+        assert budget.revenue == sum(a.revenue for a in kept)
+        for customer in customers:
+            uses = app.promotion_uses(promotion.id, customer)
+            assert uses.kept == sum(1 for a in kept if a.customer_id == customer)
+            limit = promotion.per_customer_limit
+            assert limit is None or uses.kept <= limit
+            on_lines = {
+                order_id: sum(
+                    bonus.points
+                    for line in order.lines
+                    for bonus in line.promotions
+                    if bonus.promotion_id == str(promotion.id)
+                )
+                for order_id, order in app.account_of(customer).orders.items()
+            }
+            given_to_customer = {
+                o: a.points for o, a in given.items() if a.customer_id == customer and a.points
+            }
+            assert {o: p for o, p in on_lines.items() if p} == given_to_customer
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sent=logs(), data=st.data())
+def test_budgets_and_limits_stay_exact_for_any_delivery(
+    applications: Callable[..., tuple[Loyalty, LoyaltyInbox]],
+    sent: list[Published],
+    data: st.DataObject,
+) -> None:
+    (reference, reference_inbox), (delivered, inbox) = (
+        applications(BOUNDED),
+        applications(BOUNDED),
+    )
+    choose = lambda n: data.draw(st.integers(0, n - 1))  # noqa: E731
+    assert deliver_both_ways(reference_inbox, inbox, sent, choose) == 0
+
+    exact(reference)
+    exact(delivered)

@@ -97,15 +97,15 @@ def run_promotions(app: Loyalty) -> None:
 def state(app: Loyalty, customer: str) -> tuple[Any, ...]:
     account = app.account_of(customer)
     applied = {  # what each promotion recorded for the customer's orders, by order number
-        (str(promotion.id), order_id.removeprefix(customer)): (
+        (str(promotion_id), order_id.removeprefix(customer)): (
             application.points,
             application.cost,
             application.points_given_back,
             application.value_given_back,
             application.withdrawn,
         )
-        for promotion in app.promotions()
-        for order_id, application in app.promotion_uses(promotion.id, customer).applications.items()
+        for order_id in account.orders
+        for promotion_id, application in app.applications_to([order_id])
     }
     return (
         account.points_balance,

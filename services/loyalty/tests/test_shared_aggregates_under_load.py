@@ -1,24 +1,35 @@
-"""Twenty people redeeming one reward at once over HTTP: a shared reward is no reason
-for a client to see a conflict. Each answer is a redemption or a business refusal;
-the stock and the balances account for every one of them, none lost, none doubled."""
+"""Shared aggregates under load: twenty people redeeming one reward at once over HTTP,
+and two replicas charging the same promotions' budgets at once. A shared aggregate is
+no reason for a client to see a conflict: each answer is a redemption or a business
+refusal, and the stock, the balances and the budgets account for every one of them,
+none lost, none doubled."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
 from threading import Barrier
 from typing import Any
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from contracts.erp.orders import OrderLine, OrderPlaced
 from loyalty.app import Loyalty
 from loyalty.bootstrap import build_runtime, create_app
 from loyalty.domain.account import LoyaltyAccount
+from loyalty.inbox import LoyaltyInbox
 from loyalty.settings import LoyaltySettings
 from servicekit.auth import issue_token
+from servicekit.eventstore import store_environment
+from servicekit.interleavings import consume, in_order, partitioned, published
 from servicekit.settings import DEV_SIGNING_KEY
+
+from .test_delivery_order_properties import BOUNDED, T0, exact, running
 
 PEOPLE = 20
 SUPPORT = {"Authorization": f"Bearer {issue_token(DEV_SIGNING_KEY, 'ann', ['support'])}"}
@@ -99,3 +110,46 @@ def test_redemptions_beyond_the_stock_are_refused_as_out_of_stock_and_nothing_el
     assert client.get(f"/rewards/{ticket}", headers=SUPPORT).json()["stock"] == 0
     balances = [app.account_of(f"c-{n}").points_balance for n in range(PEOPLE)]
     assert balances == [700 if n in won else 1000 for n in range(PEOPLE)]
+
+
+def test_two_replicas_taking_partitions_at_once_keep_budgets_and_limits_exact(
+    store_settings: Any,
+) -> None:
+    settings = store_settings("loyalty")
+    first, second = Loyalty(store_environment(settings)), Loyalty(store_environment(settings))
+    running(first, BOUNDED)
+    customers = [f"c-{n}" for n in range(PEOPLE)]
+    sent = [
+        published(
+            OrderPlaced(
+                order_id=f"o-{n}",
+                customer_id=customers[n % PEOPLE],
+                placed_at=T0 + timedelta(minutes=n),
+                currency="EUR",
+                channel="store",
+                payment_method="cash",
+                lines=[OrderLine(sku="T", category="toys", quantity=1, unit_price=Decimal(15))],
+                total=Decimal(15),
+            ),
+            source="/erp",
+            key=f"o-{n}",
+        )
+        for n in range(3 * PEOPLE)
+    ]
+    logs = partitioned(sent, partitions=4)
+    halves = [{tp: log for tp, log in logs.items() if tp.partition % 2 == side} for side in (0, 1)]
+
+    with ThreadPoolExecutor(2) as pool:
+        dead = pool.map(
+            lambda replica, half: consume(LoyaltyInbox(replica), in_order(half)),
+            (first, second),
+            halves,
+        )
+        assert list(dead) == [0, 0]
+
+    exact(first, customers)
+    assert sum(len(first.account_of(c).orders) for c in customers) == 3 * PEOPLE
+    small_budget = first.promotion_budget(UUID(int=1))
+    assert small_budget.spent == Decimal("1.20")  # three orders' bonus, then no more
+    first.close()
+    second.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -19,9 +19,10 @@ from loyalty.domain.margins import Margin, customer_margin, promotion_margin
 from loyalty.domain.offers import Offer, OfferKind
 from loyalty.domain.programme import Programme
 from loyalty.domain.promotion_board import PromotionBoard
-from loyalty.domain.promotion_budget import Application, PromotionBudget, PromotionUses
+from loyalty.domain.promotion_budget import PromotionBudget, PromotionUses
 from loyalty.domain.promotions import Cart, Effect, Promotion
 from loyalty.domain.rewards import Redemption, Reward
+from loyalty.domain.routing import Application, LoyaltyOrder
 from loyalty.domain.rules import EarningRules, ProgrammeRules
 from loyalty.domain.tiers import TierRules
 from servicekit.eventstore import ServiceApplication
@@ -52,6 +53,7 @@ class Loyalty(ServiceApplication):
     snapshotting_intervals: ClassVar = {
         LoyaltyAccount: 50,
         PromotionBudget: 20,
+        PromotionUses: 20,
         PromotionBoard: 50,
         Programme: 20,
     }
@@ -393,23 +395,40 @@ class Loyalty(ServiceApplication):
         return effects
 
     def applications_of(self, promotion_ids: set[UUID]) -> dict[UUID, dict[str, Application]]:
-        """Every order each promotion was given, by order id: a report reads them all, so
-        it reads the customers' uses of those promotions from this service's own log."""
+        """Every order each promotion was given, by order id. A report reads them all, so it
+        finds them in this service's own log, where each order noted the promotions it got."""
         found: dict[UUID, dict[str, Application]] = {pid: {} for pid in promotion_ids}
+        orders: set[UUID] = set()
         start = None
         while batch := self.recorder.select_notifications(
             start=start,
             limit=1000,
-            topics=[get_topic(PromotionUses.Started)],
+            topics=[get_topic(LoyaltyOrder.PromotionApplied)],
             inclusive_of_start=False,
         ):
             for notification in batch:
-                started = self.mapper.to_domain_event(notification)
-                if isinstance(started, PromotionUses.Started) and (started.promotion_id in found):
-                    uses: PromotionUses = self.repository.get(started.originator_id)
-                    found[started.promotion_id].update(uses.applications)
+                applied = self.mapper.to_domain_event(notification)
+                if isinstance(applied, LoyaltyOrder.PromotionApplied) and (
+                    applied.promotion_id in found
+                ):
+                    orders.add(applied.originator_id)
             start = batch[-1].id
+        for order_id in orders:
+            order: LoyaltyOrder = self.repository.get(order_id)
+            for promotion_id, application in order.applications.items():
+                if promotion_id in found:
+                    found[promotion_id][order.order_id] = application
         return found
+
+    def applications_to(self, order_ids: Iterable[str]) -> list[tuple[UUID, Application]]:
+        """The promotions the orders were given, and what each cost."""
+        given: list[tuple[UUID, Application]] = []
+        for order_id in order_ids:
+            order_key = LoyaltyOrder.create_id(order_id)
+            if order_key in self.repository:
+                order: LoyaltyOrder = self.repository.get(order_key)
+                given.extend(order.applications.items())
+        return given
 
     # birthday greetings
 
@@ -483,10 +502,10 @@ class Loyalty(ServiceApplication):
         """The customer's orders, the points they were given and the promotions' discounts
         and gifts on their orders, against what the goods cost."""
         account = self.account_of(customer_id)
+        promotions = {promotion.id: promotion for promotion in self.promotions()}
         applied = [
-            (promotion, application)
-            for promotion in self.promotions()
-            for application in self.promotion_uses(promotion.id, customer_id).applications.values()
+            (promotions[promotion_id], application)
+            for promotion_id, application in self.applications_to(account.orders)
         ]
         return customer_margin(
             account.orders.values(),

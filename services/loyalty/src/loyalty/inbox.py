@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, MutableOrImmutableAggregate
 
 from contracts.cases import SatisfactionRecorded
@@ -287,7 +288,9 @@ class LoyaltyInbox(Inbox):
         )
         base = account.points_by_line(lines, rules)
         awards: list[Award] = []
-        applied: list[UUID] = []
+        order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(placed.order_id))
+        if order is None:
+            return awards
         for promotion in self.app.running_promotions():
             effect = promotion.effect_for(cart)
             if effect is None:
@@ -309,16 +312,12 @@ class LoyaltyInbox(Inbox):
             )
             budget = work.budget(promotion.id)
             uses = work.uses(promotion.id, account.customer_id)
-            if apply_promotion(promotion, budget, uses, benefit):
+            if apply_promotion(promotion, budget, uses, order, benefit):
                 work.touch(budget)
                 work.touch(uses)
-                applied.append(promotion.id)
+                work.touch(order)
                 if points:
                     awards.append(Award(str(promotion.id), promotion.name, by_line))
-        order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(placed.order_id))
-        if order is not None and applied:
-            order.note_promotions(applied)
-            work.touch(order)
         return awards
 
     def _follow(
@@ -340,14 +339,17 @@ class LoyaltyInbox(Inbox):
             else follow_up.cancelled_at or sent_at
         )
         order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(order_id))
-        for promotion_id in [] if order is None else order.promotion_ids:
+        if order is None:
+            return
+        for promotion_id in list(order.applications):
             given_back = before.get(str(promotion_id), 0) - after.get(str(promotion_id), 0)
             value = rules.earning.value_of(given_back)
             budget = work.budget(promotion_id)
             uses = work.uses(promotion_id, customer_id)
-            if give_back(budget, uses, order_id, given_back, value, cancelled, at):
+            if give_back(budget, uses, order, given_back, value, cancelled, at):
                 work.touch(budget)
                 work.touch(uses)
+                work.touch(order)
 
     def _move(self, account: LoyaltyAccount, follow_up: FollowUp, sent_at: datetime) -> None:
         rules = self.app.programme_rules()
@@ -380,8 +382,11 @@ class _Work:
 
     def get(self, kind: type[A], aggregate_id: UUID) -> A | None:
         known = self.touched.get(aggregate_id) or self.changed.get(aggregate_id)
-        if known is None and aggregate_id in self.app.repository:
-            known = self.app.repository.get(aggregate_id)
+        if known is None:
+            try:
+                known = self.app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
         return known if isinstance(known, kind) else None
 
     def touch(self, aggregate: MutableOrImmutableAggregate[UUID]) -> None:

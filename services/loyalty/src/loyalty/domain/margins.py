@@ -38,8 +38,8 @@ from decimal import Decimal
 
 from loyalty.domain.catalogue import Product
 from loyalty.domain.ledger import EarnedOrder, OrderStatus
-from loyalty.domain.promotion_budget import Application
 from loyalty.domain.promotions import Promotion
+from loyalty.domain.routing import Application
 
 ZERO = Decimal(0)
 

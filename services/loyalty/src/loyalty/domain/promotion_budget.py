@@ -8,9 +8,10 @@ would grow with the history of the shop. So:
 - :class:`PromotionBudget` keeps one promotion's running totals (spent against
   the budget, uses, customers, points, revenue). It is long-lived and snapshotted;
   its state stays a handful of numbers however many orders it counted.
-- :class:`PromotionUses` keeps one customer's applications of one promotion: the
-  per-customer limit counts them, and a return or a cancellation finds there what
-  the order was given. Its history grows with that customer's orders only.
+- :class:`PromotionUses` counts one customer's uses of one promotion, for its
+  per-customer limit; also snapshotted, also a number.
+- What each order was given is kept on the order (:class:`LoyaltyOrder`), where a
+  return or a cancellation finds it.
 
 :func:`apply_promotion` and :func:`give_back` decide over the three together; the
 inbox saves them with the order in one transaction, so a budget and a limit are
@@ -28,23 +29,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from loyalty.domain.promotions import Promotion
-
-
-@dataclass
-class Application:
-    """One order a promotion was applied to, and what of it went back."""
-
-    customer_id: str
-    points: int
-    cost: Decimal  # taken from the budget: discount + gifts at declared cost + points_value
-    revenue: Decimal
-    discount: Decimal = Decimal(0)
-    points_value: Decimal = Decimal(0)
-    gift_sku: str | None = None
-    gift_quantity: int = 0
-    points_given_back: int = 0
-    value_given_back: Decimal = Decimal(0)
-    withdrawn: bool = False
+from loyalty.domain.routing import Application, LoyaltyOrder
 
 
 @dataclass(frozen=True)
@@ -170,7 +155,8 @@ class PromotionBudget(Aggregate):
 
 
 class PromotionUses(Aggregate):
-    """One customer's applications of one promotion, by order."""
+    """How many orders of one customer keep one promotion: what its per-customer limit
+    counts. A count, however many orders the customer places."""
 
     TOPIC = "loyalty:PromotionUses"
 
@@ -184,25 +170,15 @@ class PromotionUses(Aggregate):
         promotion_id: UUID
         customer_id: str
 
-    class Applied(Aggregate.Event):
-        TOPIC = "loyalty:PromotionUses.Applied"
+    class Used(Aggregate.Event):
+        TOPIC = "loyalty:PromotionUses.Used"
         order_id: str
-        points: int
-        cost: Decimal
-        revenue: Decimal
-        applied_at: datetime
-        discount: Decimal
-        points_value: Decimal
-        gift_sku: str | None
-        gift_quantity: int
 
-    class GivenBack(Aggregate.Event):
-        TOPIC = "loyalty:PromotionUses.GivenBack"
+    class UseGivenBack(Aggregate.Event):
+        """The order was cancelled: its use no longer counts."""
+
+        TOPIC = "loyalty:PromotionUses.UseGivenBack"
         order_id: str
-        points: int
-        value: Decimal
-        withdrawn: bool
-        occurred_at: datetime
 
     @staticmethod
     def create_id(promotion_id: UUID, customer_id: str, **_: Any) -> UUID:
@@ -212,72 +188,50 @@ class PromotionUses(Aggregate):
     def __init__(self, promotion_id: UUID, customer_id: str) -> None:
         self.promotion_id = promotion_id
         self.customer_id = customer_id
-        self.applications: dict[str, Application] = {}
-
-    @property
-    def kept(self) -> int:
-        """Uses the per-customer limit counts: a cancelled order's use came back."""
-        return sum(1 for application in self.applications.values() if not application.withdrawn)
+        self.kept = 0
 
     def allows(self, promotion: Promotion) -> bool:
         return promotion.per_customer_limit is None or self.kept < promotion.per_customer_limit
 
-    @event(Applied)
-    def record(
-        self,
-        order_id: str,
-        points: int,
-        cost: Decimal,
-        revenue: Decimal,
-        applied_at: datetime,
-        discount: Decimal,
-        points_value: Decimal,
-        gift_sku: str | None,
-        gift_quantity: int,
-    ) -> None:
-        self.applications[order_id] = Application(
-            self.customer_id,
-            points,
-            cost,
-            revenue,
-            discount,
-            points_value,
-            gift_sku,
-            gift_quantity,
-        )
+    @event(Used)
+    def use(self, order_id: str) -> None:
+        self.kept += 1
 
-    @event(GivenBack)
-    def note_given_back(
-        self, order_id: str, points: int, value: Decimal, withdrawn: bool, occurred_at: datetime
-    ) -> None:
-        application = self.applications[order_id]
-        application.points_given_back += points
-        application.value_given_back += value
-        application.withdrawn = application.withdrawn or withdrawn
+    @event(UseGivenBack)
+    def give_back_use(self, order_id: str) -> None:
+        self.kept -= 1
 
 
 def apply_promotion(
-    promotion: Promotion, budget: PromotionBudget, uses: PromotionUses, benefit: Benefit
+    promotion: Promotion,
+    budget: PromotionBudget,
+    uses: PromotionUses,
+    order: LoyaltyOrder,
+    benefit: Benefit,
 ) -> bool:
     """Record the promotion on an order once; refused (False) when the order had it
     already, when its full cost (points included) would overrun the budget, or when
     the customer has used it up."""
-    if benefit.order_id in uses.applications:
+    if promotion.id in order.applications:
         return False
     if not budget.allows(promotion, benefit.cost) or not uses.allows(promotion):
         return False
     new_customer = uses.kept == 0
-    uses.record(
-        benefit.order_id,
-        benefit.points,
-        benefit.cost,
-        benefit.revenue,
+    order.apply_promotion(
+        promotion.id,
+        Application(
+            benefit.customer_id,
+            benefit.points,
+            benefit.cost,
+            benefit.revenue,
+            benefit.discount,
+            benefit.points_value,
+            benefit.gift_sku,
+            benefit.gift_quantity,
+        ),
         benefit.at,
-        benefit.discount,
-        benefit.points_value,
-        benefit.gift_sku,
-        benefit.gift_quantity,
     )
+    uses.use(benefit.order_id)
     budget.charge(benefit.order_id, benefit.cost, benefit.points, benefit.revenue, new_customer)
     return True
 
@@ -285,7 +239,7 @@ def apply_promotion(
 def give_back(
     budget: PromotionBudget,
     uses: PromotionUses,
-    order_id: str,
+    order: LoyaltyOrder,
     points: int,
     value: Decimal,
     cancelled: bool,
@@ -293,14 +247,15 @@ def give_back(
 ) -> bool:
     """Points of an order's returned or cancelled goods go back with their value; a
     cancellation also frees the rest of the order's cost and the customer's use."""
-    application = uses.applications.get(order_id)
+    application = order.applications.get(budget.promotion_id)
     if application is None or application.withdrawn or (points <= 0 and not cancelled):
         return False
     released = value
     if cancelled:  # all it cost comes back: what earlier returns gave back already came back
         released = application.cost - application.value_given_back
-    uses.note_given_back(order_id, points, value, cancelled, at)
+        uses.give_back_use(order.order_id)
+    order.give_back_promotion(budget.promotion_id, points, value, cancelled, at)
     customer_gone = cancelled and uses.kept == 0
     revenue = application.revenue if cancelled else Decimal(0)
-    budget.release(order_id, points, released, cancelled, revenue, customer_gone)
+    budget.release(order.order_id, points, released, cancelled, revenue, customer_gone)
     return True

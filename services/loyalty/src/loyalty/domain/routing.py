@@ -8,10 +8,30 @@ and earns when the customer appears on ``crm.customers.v1``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+
+
+@dataclass
+class Application:
+    """A promotion given to one order, and what of it went back."""
+
+    customer_id: str
+    points: int
+    cost: Decimal  # taken from the budget: discount + gifts at declared cost + points_value
+    revenue: Decimal
+    discount: Decimal = Decimal(0)
+    points_value: Decimal = Decimal(0)
+    gift_sku: str | None = None
+    gift_quantity: int = 0
+    points_given_back: int = 0
+    value_given_back: Decimal = Decimal(0)
+    withdrawn: bool = False
 
 
 class ErpCustomer(Aggregate):
@@ -94,11 +114,32 @@ class LoyaltyOrder(Aggregate):
         event_type: str
         data: dict[str, Any]
 
-    class PromotionsApplied(Aggregate.Event):
-        """The promotions the order was given: its return or cancellation finds them here."""
+    class PromotionApplied(Aggregate.Event):
+        """A promotion the order was given, and what it cost: the order's return or
+        cancellation finds it here."""
 
-        TOPIC = "loyalty:LoyaltyOrder.PromotionsApplied"
-        promotion_ids: list[UUID]
+        TOPIC = "loyalty:LoyaltyOrder.PromotionApplied"
+        promotion_id: UUID
+        customer_id: str
+        points: int
+        cost: Decimal
+        revenue: Decimal
+        discount: Decimal
+        points_value: Decimal
+        gift_sku: str | None
+        gift_quantity: int
+        applied_at: datetime
+
+    class PromotionGivenBack(Aggregate.Event):
+        """Goods came back: ``points`` of the promotion's, worth ``value``, went with
+        them; a cancelled order gives the whole promotion back (``withdrawn``)."""
+
+        TOPIC = "loyalty:LoyaltyOrder.PromotionGivenBack"
+        promotion_id: UUID
+        points: int
+        value: Decimal
+        withdrawn: bool
+        occurred_at: datetime
 
     @staticmethod
     def create_id(order_id: str, **_: Any) -> UUID:
@@ -117,7 +158,7 @@ class LoyaltyOrder(Aggregate):
         self.erp_customer_number = erp_customer_number
         self.placement = placement if customer_id is None else {}  # kept only while it waits
         self.follow_ups: list[tuple[str, dict[str, Any]]] = []
-        self.promotion_ids: list[UUID] = []
+        self.applications: dict[UUID, Application] = {}
 
     def resolve(self, customer_id: str) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
         """The order's customer is known: hand back its placement and follow-ups to apply."""
@@ -128,13 +169,55 @@ class LoyaltyOrder(Aggregate):
     def park_follow_up(self, event_type: str, data: dict[str, Any]) -> None:
         self._follow_up_parked(event_type, data)
 
-    def note_promotions(self, promotion_ids: list[UUID]) -> None:
-        if promotion_ids:
-            self._promotions_applied(promotion_ids)
+    def apply_promotion(
+        self, promotion_id: UUID, application: Application, applied_at: datetime
+    ) -> None:
+        """Record what :func:`loyalty.domain.promotion_budget.apply_promotion` decided."""
+        given = application
+        self._promotion_applied(
+            promotion_id,
+            given.customer_id,
+            given.points,
+            given.cost,
+            given.revenue,
+            given.discount,
+            given.points_value,
+            given.gift_sku,
+            given.gift_quantity,
+            applied_at,
+        )
 
-    @event(PromotionsApplied)
-    def _promotions_applied(self, promotion_ids: list[UUID]) -> None:
-        self.promotion_ids = [*self.promotion_ids, *promotion_ids]
+    @event(PromotionApplied)
+    def _promotion_applied(
+        self,
+        promotion_id: UUID,
+        customer_id: str,
+        points: int,
+        cost: Decimal,
+        revenue: Decimal,
+        discount: Decimal,
+        points_value: Decimal,
+        gift_sku: str | None,
+        gift_quantity: int,
+        applied_at: datetime,
+    ) -> None:
+        self.applications[promotion_id] = Application(
+            customer_id, points, cost, revenue, discount, points_value, gift_sku, gift_quantity
+        )
+
+    @event(PromotionGivenBack)
+    def give_back_promotion(
+        self,
+        promotion_id: UUID,
+        points: int,
+        value: Decimal,
+        withdrawn: bool,
+        occurred_at: datetime,
+    ) -> None:
+        application = self.applications[promotion_id]
+        application.points_given_back += points
+        application.value_given_back += value
+        application.withdrawn = application.withdrawn or withdrawn
 
     @event(Resolved)
     def _resolved(self, customer_id: str) -> None:
