@@ -1,8 +1,10 @@
-"""A busy team: many cases at once.
+"""A busy team: many cases at once, and years of them.
 
 Every case a team assigns is recorded on the team (its round-robin), so cases
 opened at the same moment all write the same aggregate: the service settles
 that among its writers, and a client never sees a conflict it did not cause.
+The team's history grows with every case it assigned; it is snapshotted, so
+loading it costs the same after the thousandth case as after the first.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from eventsourcing.application import project_aggregate
 from fastapi.testclient import TestClient
 
 from servicekit.auth import issue_token
+from servicekit.eventstore import store_environment
 from servicekit.settings import DEV_SIGNING_KEY, ServiceSettings
-from support.app import Support
+from support.app import TEAM_SNAPSHOT_INTERVAL, Support
 from support.bootstrap import build_runtime, create_app
+from support.domain.case import CaseType, Channel, Priority
 from support.domain.teams import Team
 from support.settings import SupportSettings
 
@@ -126,3 +131,25 @@ def test_teams_configured_at_once_each_take_their_channel(support) -> None:
 
     assert [response.status_code for response in responses] == [200] * len(channels)
     assert app.routing().teams == {channel: f"{channel}-desk" for channel in channels}
+
+
+def test_a_team_loads_from_its_latest_snapshot_however_many_cases_it_assigned(
+    store_settings,
+) -> None:
+    app = Support(store_environment(store_settings("support")))
+    app.configure_team("phones", ["phone"], ["ann", "bob", "cid"], "lea", "round_robin")
+    assigned = 5 * TEAM_SNAPSHOT_INTERVAL + 7
+    for _ in range(assigned):
+        app.open_case(uuid4(), "c-1", Channel.PHONE, CaseType.COMPLAINT, Priority.LOW, "Leaks", "")
+    team_id = Team.id_for("phones")
+
+    assert app.snapshots is not None
+    latest = list(app.snapshots.get(team_id, desc=True, limit=1))
+    assert [snapshot.originator_version for snapshot in latest] == [5 * TEAM_SNAPSHOT_INTERVAL]
+    replayed_after_it = list(app.events.get(team_id, gt=latest[0].originator_version))
+    assert len(replayed_after_it) == 8  # its configuration and `assigned` choices, less 5 intervals
+    loaded = app.team_named("phones")
+    assert loaded is not None
+    assert loaded.__dict__ == project_aggregate(None, events_of(app, team_id)).__dict__
+    assert loaded.choose_agent({}) == ["ann", "bob", "cid"][assigned % 3]
+    app.close()

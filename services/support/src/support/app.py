@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from servicekit.eventstore import ServiceApplication
@@ -19,6 +19,9 @@ from support.domain.teams import Routing, Team
 
 OpenCasesOf = Callable[[list[str]], Mapping[str, int]]
 
+#: A team records every case it assigns; loading it replays at most this many events.
+TEAM_SNAPSHOT_INTERVAL = 50
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -31,6 +34,7 @@ class Support(ServiceApplication):
 
     name = "support"
     reopen_within = REOPEN_WITHIN  # set from SUPPORT_REOPEN_WITHIN_DAYS by the bootstrap
+    snapshotting_intervals: ClassVar = {Team: TEAM_SNAPSHOT_INTERVAL}
 
     def open_case(
         self,
