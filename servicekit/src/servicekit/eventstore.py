@@ -44,6 +44,7 @@ from servicekit.snapshots import PlainSnapshot
 
 CAUSALITY_KEY = "__causality__"
 CONFLICT_ATTEMPTS = 30  # twenty concurrent writers of one aggregate all get through
+CURRENT_RECHECK_SECONDS = 1.0
 TAggregate = TypeVar("TAggregate", bound=BaseAggregate[UUID])
 T = TypeVar("T")
 
@@ -174,7 +175,7 @@ class ServiceApplication(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self._listeners: list[Callable[[], None]] = []
-        self._current: dict[UUID, Any] = {}
+        self._current: dict[UUID, tuple[float, Any]] = {}
         super().__init__(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -216,19 +217,22 @@ class ServiceApplication(Application[UUID]):
 
     def current(self, aggregate_id: UUID) -> Any | None:
         """An aggregate that many commands read and few change (a programme's rules, the
-        board of promotions), or None before it exists. Served from memory while its
-        stored version has not moved, which one indexed read tells; callers only read it
-        (a command that changes it loads its own copy from the repository)."""
+        board of promotions), or None before it exists. Served from memory: this
+        process's own saves refresh it at once, another replica's within
+        ``CURRENT_RECHECK_SECONDS`` (one indexed read tells whether it moved). Callers
+        only read it: a command that changes it loads its own copy."""
+        known = self._current.get(aggregate_id)
+        now = time.monotonic()
+        if known is not None and now - known[0] < CURRENT_RECHECK_SECONDS:
+            return known[1]
         latest = self.recorder.select_events(aggregate_id, desc=True, limit=1)
         if not latest:
             return None
         version = latest[0].originator_version
-        known = self._current.get(aggregate_id)
-        if known is not None and known.version == version:
-            return known
-        aggregate: Any = self.repository.get(aggregate_id, version=version)
-        self._current[aggregate_id] = aggregate
-        return aggregate
+        if known is None or known[1].version != version:
+            known = (now, self.repository.get(aggregate_id, version=version))
+        self._current[aggregate_id] = (now, known[1])
+        return known[1]
 
     def on_recorded(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (from the writing thread) after events are recorded."""
@@ -257,6 +261,12 @@ class ServiceApplication(Application[UUID]):
             _pinned_causality.reset(token)
         self._snapshot(caused.aggregates, caused.events)
         self._notify(recordings)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Any]:
+        recordings = super()._record(processing_event)
+        for saved in processing_event.events:
+            self._current.pop(saved.originator_id, None)  # read afresh next time
+        return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         self._snapshot(processing_event.aggregates, processing_event.events)

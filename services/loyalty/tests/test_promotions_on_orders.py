@@ -200,7 +200,7 @@ def test_a_promotion_stops_applying_when_its_budget_or_the_customers_limit_is_us
 
     assert app.promotion_budget(budgeted).performance().uses == 2  # 0.50 each
     assert app.promotion_budget(budgeted).spent == Decimal("1.00")
-    assert [app.promotion_uses(limited, c).kept for c in ("c-1", "c-2")] == [1, 1]
+    assert [app.account_of(c).promotion_uses(str(limited)) for c in ("c-1", "c-2")] == [1, 1]
     assert app.account_of("c-1").pending_points == 300 + 2 * 50 + 50
 
 

@@ -19,7 +19,7 @@ from loyalty.domain.margins import Margin, customer_margin, promotion_margin
 from loyalty.domain.offers import Offer, OfferKind
 from loyalty.domain.programme import Programme
 from loyalty.domain.promotion_board import PromotionBoard
-from loyalty.domain.promotion_budget import PromotionBudget, PromotionUses
+from loyalty.domain.promotion_budget import PromotionBudget
 from loyalty.domain.promotions import Cart, Effect, Promotion
 from loyalty.domain.rewards import Redemption, Reward
 from loyalty.domain.routing import Application, LoyaltyOrder
@@ -53,7 +53,6 @@ class Loyalty(ServiceApplication):
     snapshotting_intervals: ClassVar = {
         LoyaltyAccount: 50,
         PromotionBudget: 20,
-        PromotionUses: 20,
         PromotionBoard: 50,
         Programme: 20,
     }
@@ -367,17 +366,14 @@ class Loyalty(ServiceApplication):
             return budget
         return PromotionBudget(promotion_id=promotion_id)
 
-    def promotion_uses(self, promotion_id: UUID, customer_id: str) -> PromotionUses:
-        """The customer's orders that were given the promotion."""
-        uses_id = PromotionUses.create_id(promotion_id, customer_id)
-        if uses_id in self.repository:
-            uses: PromotionUses = self.repository.get(uses_id)
-            return uses
-        return PromotionUses(promotion_id=promotion_id, customer_id=customer_id)
-
     def evaluate_cart(self, cart: Cart) -> list[Effect]:
         """What recording an order of this cart now would give it: the running
         promotions' effects that their budgets and the customer's limits allow."""
+        account = (
+            self.account_of(cart.customer_id)
+            if cart.customer_id is not None and self.has_account(cart.customer_id)
+            else None
+        )
         effects = []
         for promotion in self.running_promotions():
             effect = promotion.effect_for(cart)
@@ -385,12 +381,12 @@ class Loyalty(ServiceApplication):
                 promotion, effect.cost
             ):
                 continue
-            uses = (
-                None
-                if cart.customer_id is None
-                else self.promotion_uses(promotion.id, cart.customer_id)
-            )
-            if uses is None or uses.allows(promotion):
+            limit = promotion.per_customer_limit
+            if (
+                limit is None
+                or account is None
+                or account.promotion_uses(str(promotion.id)) < limit
+            ):
                 effects.append(effect)
         return effects
 
@@ -403,13 +399,13 @@ class Loyalty(ServiceApplication):
         while batch := self.recorder.select_notifications(
             start=start,
             limit=1000,
-            topics=[get_topic(LoyaltyOrder.PromotionApplied)],
+            topics=[get_topic(LoyaltyOrder.PromotionsApplied)],
             inclusive_of_start=False,
         ):
             for notification in batch:
                 applied = self.mapper.to_domain_event(notification)
-                if isinstance(applied, LoyaltyOrder.PromotionApplied) and (
-                    applied.promotion_id in found
+                if isinstance(applied, LoyaltyOrder.PromotionsApplied) and any(
+                    UUID(promotion_id) in found for promotion_id in applied.applications
                 ):
                     orders.add(applied.originator_id)
             start = batch[-1].id

@@ -31,15 +31,9 @@ from loyalty.domain.greetings import Celebrant, consents_to_greetings
 from loyalty.domain.growth import History, Prompt, cross_sell, up_sell
 from loyalty.domain.ledger import OrderedLine
 from loyalty.domain.offers import Offer, OfferKind
-from loyalty.domain.promotion_budget import (
-    Benefit,
-    PromotionBudget,
-    PromotionUses,
-    apply_promotion,
-    give_back,
-)
+from loyalty.domain.promotion_budget import Benefit, PromotionBudget, apply_promotion, give_back
 from loyalty.domain.promotions import Cart, CartLine, points_by_line
-from loyalty.domain.routing import ErpCustomer, LoyaltyOrder
+from loyalty.domain.routing import Application, ErpCustomer, LoyaltyOrder
 from servicekit.consumer import Delivery
 from servicekit.handlers import Inbox
 
@@ -266,16 +260,17 @@ class LoyaltyInbox(Inbox):
             OrderedLine(line.sku, line.category, line.quantity, line.unit_price)
             for line in placed.lines
         ]
-        awards = self._apply_promotions(work, account, placed, lines)
+        awards, promotions = self._apply_promotions(work, account, placed, lines)
         account.record_order(
-            placed.order_id, placed.placed_at, placed.currency, lines, rules, awards
+            placed.order_id, placed.placed_at, placed.currency, lines, rules, awards, promotions
         )
 
     def _apply_promotions(
         self, work: _Work, account: LoyaltyAccount, placed: OrderPlaced, lines: list[OrderedLine]
-    ) -> list[Award]:
+    ) -> tuple[list[Award], list[str]]:
         """The running promotions the order is eligible for, each charged to its budget
-        and to the customer's uses, and noted on the order, in the same transaction."""
+        and noted on the order, in the same transaction; returns the points they add
+        to the lines and every promotion given."""
         rules = self.app.programme_rules()
         cart = Cart(
             customer_id=account.customer_id,
@@ -288,9 +283,7 @@ class LoyaltyInbox(Inbox):
         )
         base = account.points_by_line(lines, rules)
         awards: list[Award] = []
-        order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(placed.order_id))
-        if order is None:
-            return awards
+        given: dict[UUID, Application] = {}
         for promotion in self.app.running_promotions():
             effect = promotion.effect_for(cart)
             if effect is None:
@@ -311,14 +304,18 @@ class LoyaltyInbox(Inbox):
                 gift_quantity=effect.gift_quantity,
             )
             budget = work.budget(promotion.id)
-            uses = work.uses(promotion.id, account.customer_id)
-            if apply_promotion(promotion, budget, uses, order, benefit):
-                work.touch(budget)
-                work.touch(uses)
-                work.touch(order)
-                if points:
-                    awards.append(Award(str(promotion.id), promotion.name, by_line))
-        return awards
+            application = apply_promotion(promotion, budget, account, benefit)
+            if application is None:
+                continue
+            work.touch(budget)
+            given[promotion.id] = application
+            if points:
+                awards.append(Award(str(promotion.id), promotion.name, by_line))
+        order = work.get(LoyaltyOrder, LoyaltyOrder.create_id(placed.order_id))
+        if order is not None and given:
+            order.note_promotions(given, placed.placed_at)
+            work.touch(order)
+        return awards, [str(promotion_id) for promotion_id in given]
 
     def _follow(
         self, work: _Work, customer_id: str, follow_up: FollowUp, sent_at: datetime
@@ -345,10 +342,8 @@ class LoyaltyInbox(Inbox):
             given_back = before.get(str(promotion_id), 0) - after.get(str(promotion_id), 0)
             value = rules.earning.value_of(given_back)
             budget = work.budget(promotion_id)
-            uses = work.uses(promotion_id, customer_id)
-            if give_back(budget, uses, order, given_back, value, cancelled, at):
+            if give_back(budget, order, account, given_back, value, cancelled, at):
                 work.touch(budget)
-                work.touch(uses)
                 work.touch(order)
 
     def _move(self, account: LoyaltyAccount, follow_up: FollowUp, sent_at: datetime) -> None:
@@ -396,11 +391,6 @@ class _Work:
         """What the promotion spent; not touched until it spends."""
         known = self.get(PromotionBudget, PromotionBudget.create_id(promotion_id))
         return known or PromotionBudget(promotion_id=promotion_id)
-
-    def uses(self, promotion_id: UUID, customer_id: str) -> PromotionUses:
-        """The customer's uses of the promotion; not touched until one is recorded."""
-        known = self.get(PromotionUses, PromotionUses.create_id(promotion_id, customer_id))
-        return known or PromotionUses(promotion_id=promotion_id, customer_id=customer_id)
 
     def celebrant(self, customer_id: str) -> Celebrant:
         """What loyalty knows to greet the customer; not touched until something changes."""

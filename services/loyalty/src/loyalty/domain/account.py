@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -75,6 +76,7 @@ class LoyaltyAccount(Aggregate):
         placed_at: datetime
         currency: str
         lines: list[dict[str, Any]]
+        promotions: list[str] = dataclass_field(default_factory=list)  # stored before: none
 
     class OrderPaid(Aggregate.Event):
         TOPIC = "loyalty:LoyaltyAccount.OrderPaid"
@@ -230,6 +232,14 @@ class LoyaltyAccount(Aggregate):
         """The segments promotions restricted to a segment look at: the customer's current one."""
         return frozenset() if self.segment is None else frozenset({self.segment})
 
+    def promotion_uses(self, promotion_id: str) -> int:
+        """Orders given the promotion and not cancelled: what a per-customer limit counts."""
+        return sum(
+            1
+            for order in self.orders.values()
+            if promotion_id in order.promotions and order.status is not OrderStatus.CANCELLED
+        )
+
     def promotion_kept(self, order_id: str) -> dict[str, int]:
         order = self.orders.get(order_id)
         return {} if order is None else order.promotion_kept()
@@ -244,9 +254,11 @@ class LoyaltyAccount(Aggregate):
         lines: Sequence[OrderedLine],
         rules: ProgrammeRules,
         awards: Sequence[Award] = (),
+        promotions: Sequence[str] = (),
     ) -> bool:
         """Earn on an order once, whatever number of times it is delivered; the
-        promotions' points ride on the lines they were earned by."""
+        promotions' points ride on the lines they were earned by, and every promotion
+        given (``promotions``, with points or without) is noted on the order."""
         if order_id in self.orders:
             return False
         points = self.points_by_line(lines, rules)
@@ -270,7 +282,7 @@ class LoyaltyAccount(Aggregate):
             }
             for number, line in enumerate(lines)
         ]
-        self._order_recorded(order_id, placed_at, currency, earned)
+        self._order_recorded(order_id, placed_at, currency, earned, list(promotions))
         if not rules.earning.pending_until_paid:
             self._make_available(order_id, placed_at, rules)
         self.review_tier(placed_at, rules.tiers)
@@ -619,7 +631,12 @@ class LoyaltyAccount(Aggregate):
 
     @event(OrderRecorded)
     def _order_recorded(
-        self, order_id: str, placed_at: datetime, currency: str, lines: list[dict[str, Any]]
+        self,
+        order_id: str,
+        placed_at: datetime,
+        currency: str,
+        lines: list[dict[str, Any]],
+        promotions: list[str],
     ) -> None:
         self.orders[order_id] = EarnedOrder(
             order_id=order_id,
@@ -643,6 +660,7 @@ class LoyaltyAccount(Aggregate):
                 for line in lines
             ],
             status=OrderStatus.PENDING,
+            promotions=tuple(promotions),
         )
 
     @event(OrderPaid)

@@ -100,6 +100,7 @@ class EarnedOrder:
     lines: list[EarnedLine]
     status: OrderStatus
     returns: set[str] = field(default_factory=set)
+    promotions: tuple[str, ...] = ()  # every promotion given, with points or without
 
     @property
     def kept_points(self) -> int:

@@ -8,14 +8,13 @@ would grow with the history of the shop. So:
 - :class:`PromotionBudget` keeps one promotion's running totals (spent against
   the budget, uses, customers, points, revenue). It is long-lived and snapshotted;
   its state stays a handful of numbers however many orders it counted.
-- :class:`PromotionUses` counts one customer's uses of one promotion, for its
-  per-customer limit; also snapshotted, also a number.
 - What each order was given is kept on the order (:class:`LoyaltyOrder`), where a
-  return or a cancellation finds it.
+  return or a cancellation finds it; the customer's account notes which promotions
+  each of their orders got, which is what a per-customer limit counts.
 
-:func:`apply_promotion` and :func:`give_back` decide over the three together; the
-inbox saves them with the order in one transaction, so a budget and a limit are
-exact however messages are redelivered.
+:func:`apply_promotion` and :func:`give_back` decide over them together; the inbox
+saves them with the order in one transaction, so a budget and a limit are exact
+however messages are redelivered.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from loyalty.domain.account import LoyaltyAccount
 from loyalty.domain.promotions import Promotion
 from loyalty.domain.routing import Application, LoyaltyOrder
 
@@ -154,108 +154,50 @@ class PromotionBudget(Aggregate):
         self.revenue -= revenue
 
 
-class PromotionUses(Aggregate):
-    """How many orders of one customer keep one promotion: what its per-customer limit
-    counts. A count, however many orders the customer places."""
-
-    TOPIC = "loyalty:PromotionUses"
-
-    class Created(Aggregate.Created):
-        """Never triggered (see the @event on __init__); pinned because the aggregate is."""
-
-        TOPIC = "loyalty:PromotionUses.Created"
-
-    class Started(Aggregate.Created):
-        TOPIC = "loyalty:PromotionUses.Started"
-        promotion_id: UUID
-        customer_id: str
-
-    class Used(Aggregate.Event):
-        TOPIC = "loyalty:PromotionUses.Used"
-        order_id: str
-
-    class UseGivenBack(Aggregate.Event):
-        """The order was cancelled: its use no longer counts."""
-
-        TOPIC = "loyalty:PromotionUses.UseGivenBack"
-        order_id: str
-
-    @staticmethod
-    def create_id(promotion_id: UUID, customer_id: str, **_: Any) -> UUID:
-        return uuid5(NAMESPACE_URL, f"/crm/loyalty/promotions/{promotion_id}/uses/{customer_id}")
-
-    @event(Started)
-    def __init__(self, promotion_id: UUID, customer_id: str) -> None:
-        self.promotion_id = promotion_id
-        self.customer_id = customer_id
-        self.kept = 0
-
-    def allows(self, promotion: Promotion) -> bool:
-        return promotion.per_customer_limit is None or self.kept < promotion.per_customer_limit
-
-    @event(Used)
-    def use(self, order_id: str) -> None:
-        self.kept += 1
-
-    @event(UseGivenBack)
-    def give_back_use(self, order_id: str) -> None:
-        self.kept -= 1
-
-
 def apply_promotion(
-    promotion: Promotion,
-    budget: PromotionBudget,
-    uses: PromotionUses,
-    order: LoyaltyOrder,
-    benefit: Benefit,
-) -> bool:
-    """Record the promotion on an order once; refused (False) when the order had it
-    already, when its full cost (points included) would overrun the budget, or when
-    the customer has used it up."""
-    if promotion.id in order.applications:
-        return False
-    if not budget.allows(promotion, benefit.cost) or not uses.allows(promotion):
-        return False
-    new_customer = uses.kept == 0
-    order.apply_promotion(
-        promotion.id,
-        Application(
-            benefit.customer_id,
-            benefit.points,
-            benefit.cost,
-            benefit.revenue,
-            benefit.discount,
-            benefit.points_value,
-            benefit.gift_sku,
-            benefit.gift_quantity,
-        ),
-        benefit.at,
+    promotion: Promotion, budget: PromotionBudget, account: LoyaltyAccount, benefit: Benefit
+) -> Application | None:
+    """Charge the promotion to its budget for an order the account has not recorded
+    yet; refused (None) when its full cost (points included) would overrun the
+    budget, or when the customer's orders used it up already."""
+    uses = account.promotion_uses(str(promotion.id))
+    if not budget.allows(promotion, benefit.cost):
+        return None
+    if promotion.per_customer_limit is not None and uses >= promotion.per_customer_limit:
+        return None
+    budget.charge(benefit.order_id, benefit.cost, benefit.points, benefit.revenue, uses == 0)
+    return Application(
+        benefit.customer_id,
+        benefit.points,
+        benefit.cost,
+        benefit.revenue,
+        benefit.discount,
+        benefit.points_value,
+        benefit.gift_sku,
+        benefit.gift_quantity,
     )
-    uses.use(benefit.order_id)
-    budget.charge(benefit.order_id, benefit.cost, benefit.points, benefit.revenue, new_customer)
-    return True
 
 
 def give_back(
     budget: PromotionBudget,
-    uses: PromotionUses,
     order: LoyaltyOrder,
+    account: LoyaltyAccount,
     points: int,
     value: Decimal,
     cancelled: bool,
     at: datetime,
 ) -> bool:
     """Points of an order's returned or cancelled goods go back with their value; a
-    cancellation also frees the rest of the order's cost and the customer's use."""
+    cancellation (already recorded on the account) also frees the rest of the order's
+    cost and the customer's use."""
     application = order.applications.get(budget.promotion_id)
     if application is None or application.withdrawn or (points <= 0 and not cancelled):
         return False
     released = value
     if cancelled:  # all it cost comes back: what earlier returns gave back already came back
         released = application.cost - application.value_given_back
-        uses.give_back_use(order.order_id)
     order.give_back_promotion(budget.promotion_id, points, value, cancelled, at)
-    customer_gone = cancelled and uses.kept == 0
+    customer_gone = cancelled and account.promotion_uses(str(budget.promotion_id)) == 0
     revenue = application.revenue if cancelled else Decimal(0)
     budget.release(order.order_id, points, released, cancelled, revenue, customer_gone)
     return True

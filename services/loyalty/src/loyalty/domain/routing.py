@@ -8,7 +8,7 @@ and earns when the customer appears on ``crm.customers.v1``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -114,20 +114,12 @@ class LoyaltyOrder(Aggregate):
         event_type: str
         data: dict[str, Any]
 
-    class PromotionApplied(Aggregate.Event):
-        """A promotion the order was given, and what it cost: the order's return or
-        cancellation finds it here."""
+    class PromotionsApplied(Aggregate.Event):
+        """The promotions the order was given, and what each cost: the order's return
+        or cancellation finds them here."""
 
-        TOPIC = "loyalty:LoyaltyOrder.PromotionApplied"
-        promotion_id: UUID
-        customer_id: str
-        points: int
-        cost: Decimal
-        revenue: Decimal
-        discount: Decimal
-        points_value: Decimal
-        gift_sku: str | None
-        gift_quantity: int
+        TOPIC = "loyalty:LoyaltyOrder.PromotionsApplied"
+        applications: dict[str, dict[str, Any]]  # by promotion id
         applied_at: datetime
 
     class PromotionGivenBack(Aggregate.Event):
@@ -169,41 +161,18 @@ class LoyaltyOrder(Aggregate):
     def park_follow_up(self, event_type: str, data: dict[str, Any]) -> None:
         self._follow_up_parked(event_type, data)
 
-    def apply_promotion(
-        self, promotion_id: UUID, application: Application, applied_at: datetime
-    ) -> None:
-        """Record what :func:`loyalty.domain.promotion_budget.apply_promotion` decided."""
-        given = application
-        self._promotion_applied(
-            promotion_id,
-            given.customer_id,
-            given.points,
-            given.cost,
-            given.revenue,
-            given.discount,
-            given.points_value,
-            given.gift_sku,
-            given.gift_quantity,
-            applied_at,
-        )
+    def note_promotions(self, applications: dict[UUID, Application], at: datetime) -> None:
+        """Record what :func:`loyalty.domain.promotion_budget.apply_promotion` gave."""
+        if applications:
+            given = {str(pid): asdict(application) for pid, application in applications.items()}
+            self._promotions_applied(given, at)
 
-    @event(PromotionApplied)
-    def _promotion_applied(
-        self,
-        promotion_id: UUID,
-        customer_id: str,
-        points: int,
-        cost: Decimal,
-        revenue: Decimal,
-        discount: Decimal,
-        points_value: Decimal,
-        gift_sku: str | None,
-        gift_quantity: int,
-        applied_at: datetime,
+    @event(PromotionsApplied)
+    def _promotions_applied(
+        self, applications: dict[str, dict[str, Any]], applied_at: datetime
     ) -> None:
-        self.applications[promotion_id] = Application(
-            customer_id, points, cost, revenue, discount, points_value, gift_sku, gift_quantity
-        )
+        for promotion_id, given in applications.items():
+            self.applications[UUID(promotion_id)] = Application(**given)
 
     @event(PromotionGivenBack)
     def give_back_promotion(
