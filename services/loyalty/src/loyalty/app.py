@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from loyalty.domain.account import LoyaltyAccount
-from loyalty.domain.catalogue import Catalogue, Product
+from loyalty.domain.catalogue import CatalogueItem, Product, Products
 from loyalty.domain.greetings import Celebrant, GreetingTerms
 from loyalty.domain.growth import GrowthTerms
 from loyalty.domain.ledger import EarnedOrder
@@ -46,6 +46,20 @@ class RetentionTerms:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class ProductsOnDemand:
+    """Products read sku by sku as a calculation asks for them, each sku once: a
+    margin reads the products of its own orders, not the whole catalogue."""
+
+    def __init__(self, read: Callable[[Iterable[str]], dict[str, Product]]) -> None:
+        self._read = read
+        self._known: dict[str, Product | None] = {}
+
+    def get(self, sku: str, /) -> Product | None:
+        if sku not in self._known:
+            self._known[sku] = self._read([sku]).get(sku)
+        return self._known[sku]
 
 
 class Loyalty(ServiceApplication):
@@ -489,12 +503,17 @@ class Loyalty(ServiceApplication):
 
     # the product catalogue
 
-    def catalogue(self) -> Catalogue | None:
-        """The products the ERP described, or None before the first one."""
-        if Catalogue.ID not in self.repository:
+    def catalogue_item(self, sku: str) -> CatalogueItem | None:
+        """What loyalty knows of the sku, or None before the ERP described or named it."""
+        item_id = CatalogueItem.create_id(sku)
+        if item_id not in self.repository:
             return None
-        catalogue: Catalogue = self.repository.get(Catalogue.ID)
-        return catalogue
+        return self.fetch(CatalogueItem, item_id)
+
+    def products(self, skus: Iterable[str]) -> dict[str, Product]:
+        """The products the ERP described among ``skus``, each read from its own item."""
+        items = (self.catalogue_item(sku) for sku in set(skus))
+        return {i.sku: i.product for i in items if i is not None and i.product is not None}
 
     # contribution margins (the calculation is in loyalty.domain.margins)
 
@@ -537,9 +556,9 @@ class Loyalty(ServiceApplication):
             for promotion in promotions
         ]
 
-    def _products(self) -> dict[str, Product]:
-        catalogue = self.catalogue()
-        return {} if catalogue is None else catalogue.products
+    def _products(self) -> Products:
+        """The catalogue as a calculation reads it: each product when it is asked for."""
+        return ProductsOnDemand(self.products)
 
     # offers
 
