@@ -16,7 +16,7 @@ from loyalty.domain.greetings import Celebrant, GreetingTerms
 from loyalty.domain.growth import GrowthTerms
 from loyalty.domain.ledger import EarnedOrder
 from loyalty.domain.margins import Margin, customer_margin, promotion_margin
-from loyalty.domain.offers import Offer, OfferKind
+from loyalty.domain.offers import CustomerOffers, Offer, OfferKind
 from loyalty.domain.programme import Programme
 from loyalty.domain.promotion_board import PromotionBoard
 from loyalty.domain.promotion_budget import PromotionBudget, PromotionUses
@@ -566,18 +566,13 @@ class Loyalty(ServiceApplication):
         return self.fetch(Offer, offer_id)
 
     def offers_of(self, customer_id: str) -> list[Offer]:
-        """The customer's offers, oldest first, read from this service's own log."""
-        found: list[Offer] = []
-        start = None
-        while batch := self.recorder.select_notifications(
-            start=start, limit=1000, topics=[get_topic(Offer.Issued)], inclusive_of_start=False
-        ):
-            for notification in batch:
-                offer = self.offer(notification.originator_id)  # type: ignore[arg-type]
-                if offer.customer_id == customer_id:
-                    found.append(offer)
-            start = batch[-1].id
-        return found
+        """The customer's offers, oldest first, from the index of their offers (saved
+        with each offer, so an offer shows as soon as it was made)."""
+        index_id = CustomerOffers.create_id(customer_id)
+        if index_id not in self.repository:
+            return []
+        offers = self.fetch(CustomerOffers, index_id)
+        return [self.offer(offer_id) for offer_id in offers.offer_ids]
 
     def accept_offer(self, offer_id: UUID, actor: str | None, at: datetime | None = None) -> Offer:
         """Accepting credits the offer's bonus points in the same transaction, once."""

@@ -30,7 +30,7 @@ from loyalty.domain.catalogue import CatalogueItem, Product
 from loyalty.domain.greetings import Celebrant, consents_to_greetings
 from loyalty.domain.growth import History, Prompt, cross_sell, up_sell
 from loyalty.domain.ledger import OrderedLine
-from loyalty.domain.offers import Offer, OfferKind
+from loyalty.domain.offers import CustomerOffers, Offer, OfferKind
 from loyalty.domain.promotion_budget import (
     Benefit,
     PromotionBudget,
@@ -150,23 +150,28 @@ class LoyaltyInbox(Inbox):
         sku: str | None = None,
         category: str | None = None,
     ) -> None:
-        """An offer, once per prompt: the same signal again finds the offer made."""
+        """An offer, once per prompt: the same signal again finds the offer made. It is
+        listed among the customer's offers in the same transaction."""
         if work.get(Offer, Offer.create_id(kind.value, prompted_by)) is not None:
             return
         terms = self.app.retention
-        work.touch(
-            Offer.issue(
-                kind,
-                prompted_by,
-                customer_id,
-                reason,
-                at,
-                terms.valid_for,
-                bonus_points=terms.bonus_points[kind],
-                sku=sku,
-                category=category,
-            )
+        offer = Offer.issue(
+            kind,
+            prompted_by,
+            customer_id,
+            reason,
+            at,
+            terms.valid_for,
+            bonus_points=terms.bonus_points[kind],
+            sku=sku,
+            category=category,
         )
+        work.touch(offer)
+        offers = work.get(CustomerOffers, CustomerOffers.create_id(customer_id)) or CustomerOffers(
+            customer_id=customer_id
+        )
+        if offers.list(offer):
+            work.touch(offers)
 
     def _birthday(self, work: _Work, customer_id: str, birthday: date) -> None:
         celebrant = work.celebrant(customer_id)
