@@ -21,6 +21,7 @@ from loyalty.domain.programme import Programme
 from loyalty.domain.promotion_board import PromotionBoard
 from loyalty.domain.promotion_budget import PromotionBudget, PromotionUses
 from loyalty.domain.promotions import Cart, Effect, Promotion
+from loyalty.domain.reward_list import RewardList
 from loyalty.domain.rewards import Redemption, Reward
 from loyalty.domain.routing import Application, LoyaltyOrder
 from loyalty.domain.rules import EarningRules, ProgrammeRules
@@ -185,6 +186,7 @@ class Loyalty(ServiceApplication):
         valid_from: datetime | None,
         valid_until: datetime | None,
     ) -> Reward:
+        """A new reward, added to the list of rewards in the same transaction."""
         request: dict[str, Any] = {
             "name": name,
             "description": description,
@@ -193,26 +195,35 @@ class Loyalty(ServiceApplication):
             "valid_from": valid_from,
             "valid_until": valid_until,
         }
-        if reward_id in self.repository:  # a retried request with the same Idempotency-Key
-            existing: Reward = self.repository.get(reward_id)
-            ensure_same_request(existing, {**request, "stock": existing.catalogued_stock})
-            return existing
-        reward = Reward(id=reward_id, **request)
-        self.save(reward)
-        return reward
+
+        def attempt() -> Reward:
+            if reward_id in self.repository:  # a retried request with the same Idempotency-Key
+                existing: Reward = self.repository.get(reward_id)
+                ensure_same_request(existing, {**request, "stock": existing.catalogued_stock})
+                return existing
+            reward = Reward(id=reward_id, **request)
+            listed = self._reward_list()
+            listed.add(reward.id)
+            self.save(reward, listed)
+            return reward
+
+        return self.retrying(attempt)
 
     def reward(self, reward_id: UUID) -> Reward:
         return self.fetch(Reward, reward_id)
 
     def rewards(self, after: int | None, limit: int) -> list[tuple[int, Reward]]:
-        """The catalogue in the order it was filled, each with its position (a cursor)."""
-        batch = self.recorder.select_notifications(
-            start=after,
-            limit=limit,
-            topics=[get_topic(Reward.Catalogued)],
-            inclusive_of_start=False,
-        )
-        return [(n.id, self.reward(n.originator_id)) for n in batch]  # type: ignore[arg-type]
+        """The catalogue in the order it was filled, each reward with its position in
+        it (a cursor), read from the list of rewards (kept in memory while unchanged)."""
+        listed: RewardList | None = self.current(RewardList.ID)
+        if listed is None:
+            return []
+        return [(position, self.reward(r)) for position, r in listed.page(after, limit)]
+
+    def _reward_list(self) -> RewardList:
+        if RewardList.ID in self.repository:
+            return self.fetch(RewardList, RewardList.ID)
+        return RewardList()
 
     def restock(self, reward_id: UUID, quantity: int) -> Reward:
         def attempt() -> Reward:
