@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
 from loyalty.domain.account import LoyaltyAccount
 from loyalty.domain.catalogue import CatalogueItem, Product, Products
-from loyalty.domain.greetings import Celebrant, GreetingTerms
+from loyalty.domain.greetings import Celebrant, GreetingTerms, birthdays_due
 from loyalty.domain.growth import GrowthTerms
 from loyalty.domain.ledger import EarnedOrder
 from loyalty.domain.margins import Margin, customer_margin, promotion_margin
@@ -63,6 +63,24 @@ class ProductsOnDemand:
         return self._known[sku]
 
 
+class Directory(Protocol):
+    """Whom a housekeeping run visits: read models, which trail the event store a little."""
+
+    def account_ids(self) -> list[UUID]: ...
+
+    def born_on(self, month_days: Collection[str]) -> list[str]:
+        """The customers whose birthday falls on one of ``month_days`` ("MM-DD")."""
+        ...
+
+
+class NoDirectory:
+    def account_ids(self) -> list[UUID]:
+        return []
+
+    def born_on(self, month_days: Collection[str]) -> list[str]:
+        return []
+
+
 class Loyalty(ServiceApplication):
     name = "loyalty"
     snapshotting_intervals: ClassVar = {
@@ -76,6 +94,10 @@ class Loyalty(ServiceApplication):
     retention = RetentionTerms()
     growth = GrowthTerms()  # cross-sell pairs come from settings (see bootstrap)
     greetings = GreetingTerms()
+
+    def __init__(self, env: dict[str, str] | None = None, directory: Directory | None = None):
+        super().__init__(env)
+        self.directory: Directory = directory or NoDirectory()
 
     # the programme
 
@@ -140,9 +162,10 @@ class Loyalty(ServiceApplication):
         self, at: datetime | None = None, progress: Callable[[float], None] | None = None
     ) -> int:
         """The housekeeping run: every account, as of ``at``; returns the points expired
-        and tells ``progress`` the share of accounts done."""
+        and tells ``progress`` the share of accounts done. The accounts are those the
+        directory (a read model) knows: one opened a moment ago waits for the next run."""
         moment = at or utc_now()
-        accounts = list(self.account_ids())
+        accounts = self.directory.account_ids()
         expired = 0
         for done, account_id in enumerate(accounts, start=1):
             expired += self._expire_and_review(account_id, moment)
@@ -160,19 +183,6 @@ class Loyalty(ServiceApplication):
             return expired
 
         return self.retrying(attempt)
-
-    def account_ids(self) -> Iterator[UUID]:
-        """Every account, read from this service's own event log."""
-        start = None
-        while batch := self.recorder.select_notifications(
-            start=start,
-            limit=1000,
-            topics=[get_topic(LoyaltyAccount.Opened)],
-            inclusive_of_start=False,
-        ):
-            for notification in batch:
-                yield notification.originator_id  # type: ignore[misc]
-            start = batch[-1].id
 
     # rewards and redemptions
 
@@ -465,25 +475,28 @@ class Loyalty(ServiceApplication):
     ) -> list[str]:
         """Greet everyone whose birthday is due on ``on``; returns who was greeted.
 
+        Only the customers the directory (a read model) knows to be born on a day
+        that may be due are read; a birthday told a moment ago waits for the next run,
+        which comes long before the catch-up days are over.
+
         The bonus goes on the ledger (reason "birthday", published on the ledger
         topic like every movement) and the greeting on the celebrant, in one
         transaction; the ledger request id names the year, so a rerun, or two
         runners at once, credit it once."""
         moment = at or utc_now()
         greeted: list[str] = []
-        celebrants = list(self.celebrant_ids())
-        for done, celebrant_id in enumerate(celebrants, start=1):
-            if self._greet(celebrant_id, on, moment):
-                celebrant: Celebrant = self.repository.get(celebrant_id)
-                greeted.append(celebrant.customer_id)
+        celebrants = self.directory.born_on(birthdays_due(on, self.greetings))
+        for done, customer_id in enumerate(celebrants, start=1):
+            if self._greet(customer_id, on, moment):
+                greeted.append(customer_id)
             if progress is not None:
                 progress(done / len(celebrants))
         return greeted
 
-    def _greet(self, celebrant_id: UUID, on: date, at: datetime) -> bool:
+    def _greet(self, customer_id: str, on: date, at: datetime) -> bool:
         def attempt() -> bool:
-            celebrant: Celebrant = self.repository.get(celebrant_id)
-            if not self.has_account(celebrant.customer_id):
+            celebrant = self.celebrant(customer_id)
+            if celebrant is None or not self.has_account(customer_id):
                 return False
             if not celebrant.greet(on, at, self.greetings):
                 return False
@@ -502,15 +515,6 @@ class Loyalty(ServiceApplication):
             return None
         celebrant: Celebrant = self.repository.get(celebrant_id)
         return celebrant
-
-    def celebrant_ids(self) -> Iterator[UUID]:
-        start = None
-        while batch := self.recorder.select_notifications(
-            start=start, limit=1000, topics=[get_topic(Celebrant.Known)], inclusive_of_start=False
-        ):
-            for notification in batch:
-                yield notification.originator_id  # type: ignore[misc]
-            start = batch[-1].id
 
     # the product catalogue
 
