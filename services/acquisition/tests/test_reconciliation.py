@@ -8,8 +8,12 @@ from uuid import uuid4
 
 from acquisition.app import Acquisition
 from acquisition.domain.reconciliation import CustomerRecord, reconcile
+from acquisition.outbox import to_integration_event
 from acquisition.reconcile import master_records, read_snapshot
+from acquisition.views import metadata
+from acquisition.views.projection import AcquisitionViews
 from servicekit.eventstore import store_environment
+from servicekit.loopback import deliver_log
 
 
 def record(
@@ -45,8 +49,8 @@ def test_missing_extra_and_differing_records_are_reported() -> None:
     }
 
 
-def test_the_master_is_read_from_the_event_log_and_the_snapshot_from_csv(
-    store_settings, tmp_path: Path
+def test_the_master_is_read_from_the_customers_read_model_and_the_snapshot_from_csv(
+    store_settings, view_stores, tmp_path: Path
 ) -> None:
     app = Acquisition(store_environment(store_settings("acquisition")))
     ada = app.register_customer(
@@ -77,7 +81,10 @@ def test_the_master_is_read_from_the_event_log_and_the_snapshot_from_csv(
             }
         )
 
-    report = reconcile(master_records(app), read_snapshot(snapshot))
+    views = AcquisitionViews(view_stores(metadata))
+    deliver_log(app, to_integration_event, views, "/crm/acquisition")  # as over Kafka
+
+    report = reconcile(master_records(app, views), read_snapshot(snapshot))
 
     assert [r.first_name for r in report.missing_in_erp] == ["Grace"]
     assert not report.extra_in_erp

@@ -20,7 +20,7 @@ from acquisition.settings import AcquisitionSettings
 from servicekit.eventstore import store_environment
 app = Acquisition(store_environment(AcquisitionSettings(var_dir=sys.argv[1])))
 lead = app.lead(UUID(sys.argv[2]))
-customers = app.customer_master()
+customers = [app.customer(lead.customer_id), app.customer(UUID(sys.argv[3]))]
 print(lead.status.value, sorted(str(c.erp_customer_number) for c in customers))
 """
 
@@ -35,7 +35,7 @@ def test_a_new_process_reads_every_kind_of_stored_event(tmp_path: Path) -> None:
     app.close()
 
     read = subprocess.run(
-        [sys.executable, "-c", READ_BACK, str(tmp_path), str(lead.id)],
+        [sys.executable, "-c", READ_BACK, str(tmp_path), str(lead.id), str(customer.id)],
         capture_output=True,
         text=True,
         check=False,

@@ -12,8 +12,11 @@ from fastapi.testclient import TestClient
 from loyalty.app import Loyalty
 from loyalty.bootstrap import build_runtime, create_app
 from loyalty.inbox import LoyaltyInbox
+from loyalty.outbox import to_integration_event
 from loyalty.settings import LoyaltySettings
+from loyalty.views.projection import LoyaltyViews
 from servicekit.auth import issue_token
+from servicekit.loopback import deliver_log
 from servicekit.settings import DEV_SIGNING_KEY
 
 from .conftest import finished
@@ -48,6 +51,8 @@ def client(tmp_path, messages) -> Iterator[TestClient]:
         messages.placed("o-2", customer_id="c-1", lines=[("B", 1, "30")]),
     ):
         inbox.apply([delivery], Tracking(f"{delivery.topic}:0", delivery.offset))
+    views = next(h for h in runtime.handlers if isinstance(h, LoyaltyViews))
+    deliver_log(app, to_integration_event, views, "/crm/loyalty")  # as over Kafka
     with TestClient(create_app(runtime)) as test_client:
         yield test_client
 

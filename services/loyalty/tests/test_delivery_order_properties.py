@@ -2,13 +2,14 @@
 orders interleaved in any order, part of a partition read again after a restart,
 CRM events published again by a relay and ERP facts resent under new message ids.
 Promotions that always apply come out the same too; those bounded by a budget or a
-per-customer limit go to whichever orders arrive first, and stay exact."""
+per-customer limit go to whichever orders arrive first, and stay exact. The read models
+fed by the customers' topic (birthdays) come out the same as well."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from uuid import UUID, uuid4
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import MetaData
 
 from contracts import IntegrationEvent
-from contracts.customers import CustomerProfileChanged, CustomerRegistered
+from contracts.customers import CustomerErased, CustomerProfileChanged, CustomerRegistered
 from contracts.erp.orders import (
     OrderCancelled,
     OrderLine,
@@ -31,9 +33,15 @@ from contracts.erp.orders import (
 from loyalty.app import Loyalty
 from loyalty.domain.promotions import Terms
 from loyalty.inbox import LoyaltyInbox
+from loyalty.views import metadata
+from loyalty.views.accounts import accounts as account_rows
+from loyalty.views.birthdays import birthdays
+from loyalty.views.liability import accounts as liability_rows
+from loyalty.views.projection import LoyaltyViews
 from servicekit.eventstore import store_environment
-from servicekit.interleavings import Published, deliver_both_ways, published
+from servicekit.interleavings import Published, deliver_both_ways, published, table_rows
 from servicekit.settings import ServiceSettings
+from servicekit.views import ViewStore
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 CUSTOMERS = ("c1", "c2")
@@ -47,9 +55,13 @@ def erp(event: IntegrationEvent, key: str) -> Published:
     return published(event, source="/erp", key=key, time=T0)
 
 
+BIRTHDAYS = st.none() | st.sampled_from([date(1990, 6, 15), date(2000, 2, 29), date(1985, 2, 28)])
+
+
 @st.composite
 def customer_logs(draw: st.DrawFn, customer: str) -> list[Published]:
-    """Registered with the ERP number, or told it later."""
+    """Registered with the ERP number, or told it later; a birthday told at registration,
+    later, both or never; now and then erased."""
     number = f"E-{customer}"
     told_later = draw(st.booleans())
     registered = CustomerRegistered(
@@ -58,14 +70,22 @@ def customer_logs(draw: st.DrawFn, customer: str) -> list[Published]:
         last_name="Lovelace",
         source="store",
         erp_customer_number=None if told_later else number,
+        birthday=draw(BIRTHDAYS),
         registered_at=T0,
     )
     messages = [crm(registered, customer, 1)]
-    if told_later:
+    birthday = draw(BIRTHDAYS)
+    if told_later or birthday:
         changed = CustomerProfileChanged(
-            customer_id=customer, erp_customer_number=number, changed_at=T0
+            customer_id=customer,
+            erp_customer_number=number if told_later else None,
+            birthday=birthday,
+            changed_at=T0,
         )
         messages.append(crm(changed, customer, 2))
+    if draw(st.integers(0, 4)) == 0:
+        erased = CustomerErased(customer_id=customer, erased_at=T0)
+        messages.append(crm(erased, customer, len(messages) + 1))
     return messages
 
 
@@ -266,3 +286,21 @@ def test_budgets_and_limits_stay_exact_for_any_delivery(
 
     exact(reference)
     exact(delivered)
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sent=logs(), data=st.data())
+def test_any_delivery_of_the_same_logs_gives_the_same_read_models(
+    view_stores: Callable[[MetaData], ViewStore], sent: list[Published], data: st.DataObject
+) -> None:
+    reference, delivered = LoyaltyViews(view_stores(metadata)), LoyaltyViews(view_stores(metadata))
+    choose = lambda n: data.draw(st.integers(0, n - 1))  # noqa: E731
+    assert deliver_both_ways(reference, delivered, sent, choose) == 0
+
+    for table in (birthdays, account_rows, liability_rows):
+        with reference.store.reading() as expected, delivered.store.reading() as got:
+            assert table_rows(got, table) == table_rows(expected, table), table.name

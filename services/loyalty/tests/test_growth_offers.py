@@ -131,10 +131,78 @@ def test_a_product_described_twice_the_same_way_is_recorded_once(
     app, inbox = growing
     apply(inbox, product(messages, "CAM-1", "cameras"), product(messages, "CAM-1", "cameras"))
 
-    catalogue = app.catalogue()
-    assert catalogue is not None
-    assert catalogue.version == 2  # started, then one description
-    assert catalogue.unit_cost("CAM-1") == Decimal(60)
+    item = app.catalogue_item("CAM-1")
+    assert item is not None
+    assert item.version == 2  # listed, then one description
+    assert app.products(["CAM-1", "LENS-1"])["CAM-1"].unit_cost == Decimal(60)
+
+
+def up_sell_suggestions(app: Any) -> list[str | None]:
+    return [o.sku for o in app.offers_of("c-1") if o.kind is OfferKind.UP_SELL]
+
+
+def test_of_two_premium_variants_of_a_product_the_one_described_last_is_suggested(
+    growing: Any, messages: Messages
+) -> None:
+    app, inbox = growing
+    apply(
+        inbox,
+        product(messages, "CAM-1", "cameras"),
+        product(messages, "CAM-1-PRO", "cameras", premium_of="CAM-1"),
+        product(messages, "CAM-1-MAX", "cameras", premium_of="CAM-1"),
+        order(messages, "o-1", ("CAM-1", "cameras")),
+        messages.paid("o-1"),
+    )
+
+    assert up_sell_suggestions(app) == ["CAM-1-MAX"]
+
+
+def test_a_product_no_longer_described_as_a_premium_variant_is_no_longer_suggested(
+    growing: Any, messages: Messages
+) -> None:
+    app, inbox = growing
+    apply(
+        inbox,
+        product(messages, "CAM-1", "cameras"),
+        product(messages, "CAM-1-PRO", "cameras", premium_of="CAM-1"),
+        product(messages, "CAM-1-MAX", "cameras", premium_of="CAM-1"),
+        product(messages, "CAM-1-MAX", "cameras"),  # the ERP unlinked it
+        order(messages, "o-1", ("CAM-1", "cameras")),
+        messages.paid("o-1"),
+    )
+
+    assert app.catalogue_item("CAM-1").premium_variants == ["CAM-1-PRO"]
+    assert up_sell_suggestions(app) == ["CAM-1-PRO"]
+
+
+def test_a_premium_variant_described_before_the_product_it_improves_is_suggested(
+    growing: Any, messages: Messages
+) -> None:
+    app, inbox = growing
+    apply(
+        inbox,
+        product(messages, "CAM-1-PRO", "lenses", premium_of="CAM-1"),
+        product(messages, "CAM-1", "cameras"),
+        order(messages, "o-1", ("CAM-1", "cameras")),
+        messages.paid("o-1"),
+    )
+
+    (offer,) = [o for o in app.offers_of("c-1") if o.kind is OfferKind.UP_SELL]
+    assert (offer.sku, offer.category) == ("CAM-1-PRO", "lenses")
+
+
+def test_describing_a_product_changes_its_own_item_and_that_of_what_it_improves_only(
+    growing: Any, messages: Messages
+) -> None:
+    app, inbox = growing
+    apply(inbox, product(messages, "CAM-1", "cameras"), product(messages, "PH-1", "phones"))
+    before = {sku: app.catalogue_item(sku).version for sku in ("CAM-1", "PH-1")}
+
+    apply(inbox, product(messages, "CAM-1-PRO", "cameras", premium_of="CAM-1"))
+
+    after = {sku: app.catalogue_item(sku).version for sku in ("CAM-1", "PH-1")}
+    assert after == {"CAM-1": before["CAM-1"] + 1, "PH-1": before["PH-1"]}
+    assert app.products(["CAM-1-PRO", "PH-1", "NOPE"]).keys() == {"CAM-1-PRO", "PH-1"}
 
 
 def test_growth_offers_are_shown_with_the_customers_offers_and_can_be_declined(

@@ -9,7 +9,7 @@ from eventsourcing.persistence import Tracking
 
 from loyalty.outbox import to_integration_event
 from loyalty.views import metadata
-from loyalty.views.liability import Liability
+from loyalty.views.projection import LoyaltyViews
 from servicekit.loopback import deliver_log
 from servicekit.views import ViewStore, views_url
 
@@ -26,7 +26,7 @@ def test_the_liability_is_the_available_points_valued_at_their_cost(
     app.adjust("c-1", 1_000, "welcome gift", "ann")
     app.adjust("c-2", 500, "goodwill", "ann")
     app.adjust("c-2", -200, "correction", "ann")
-    liability = Liability(ViewStore(views_url(store_settings("loyalty-views")), metadata))
+    liability = LoyaltyViews(ViewStore(views_url(store_settings("loyalty-views")), metadata))
 
     deliver_log(app, to_integration_event, liability, "/crm/loyalty")
     owed = liability.summary()

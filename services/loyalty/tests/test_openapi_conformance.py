@@ -13,7 +13,7 @@ from devstack.conformance import nonconformities
 from loyalty.bootstrap import build_runtime, create_app
 from loyalty.outbox import to_integration_event
 from loyalty.settings import LoyaltySettings
-from loyalty.views.liability import Liability
+from loyalty.views.projection import LoyaltyViews
 from servicekit import periodic
 from servicekit.auth import issue_token
 from servicekit.loopback import deliver_log
@@ -24,7 +24,7 @@ def test_every_answer_is_one_the_openapi_document_describes(tmp_path: Path) -> N
         var_dir=tmp_path, relay_enabled=False, consumers_enabled=False, kafka_create_topics=False
     )
     runtime = build_runtime(settings)
-    liability = next(h for h in runtime.handlers if isinstance(h, Liability))
+    liability = next(h for h in runtime.handlers if isinstance(h, LoyaltyViews))
     feed = periodic.every(
         0.05,
         lambda: deliver_log(runtime.app, to_integration_event, liability, "/crm/loyalty"),

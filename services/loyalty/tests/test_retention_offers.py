@@ -15,7 +15,7 @@ from contracts.cases import SatisfactionRecorded
 from contracts.signals import ChurnRiskRaised
 from loyalty.app import utc_now
 from loyalty.bootstrap import build_runtime, create_app
-from loyalty.domain.offers import OfferKind, OfferStatus
+from loyalty.domain.offers import CustomerOffers, Offer, OfferKind, OfferStatus
 from loyalty.inbox import LoyaltyInbox
 from loyalty.settings import LoyaltySettings
 from servicekit.auth import issue_token
@@ -44,11 +44,16 @@ def scored(messages: Messages, case_id: str, save: bool = True, at: datetime = T
     return messages.deliver("crm.cases.v1", case_id, event)
 
 
-def churn_risk(messages: Messages, day: int = 0, at: datetime = T0) -> Delivery:
+def churn_risk(
+    messages: Messages, day: int = 0, at: datetime = T0, customer_id: str = "c-1"
+) -> Delivery:
     event = ChurnRiskRaised(
-        customer_id="c-1", churn_risk=0.8, threshold=0.5, assessed_at=at + timedelta(days=day)
+        customer_id=customer_id,
+        churn_risk=0.8,
+        threshold=0.5,
+        assessed_at=at + timedelta(days=day),
     )
-    return messages.deliver("crm.analytics.signals.v1", "c-1", event)
+    return messages.deliver("crm.analytics.signals.v1", customer_id, event)
 
 
 @pytest.fixture
@@ -86,6 +91,28 @@ def test_each_churn_assessment_issues_one_win_back_offer(loyalty: Any, messages:
     assert [o.kind for o in app.offers_of("c-1")] == [OfferKind.WIN_BACK] * 2
 
 
+def test_a_customers_offers_are_theirs_alone_in_the_order_made_even_within_one_batch(
+    loyalty: Any, messages: Messages
+) -> None:
+    app, inbox = loyalty
+    apply(inbox, scored(messages, "case-1"))
+    batch = [
+        churn_risk(messages, day=1),
+        churn_risk(messages, day=1, customer_id="c-2"),
+        churn_risk(messages, day=2),
+    ]
+
+    inbox.apply(batch, Tracking("crm.analytics.signals.v1:0", batch[-1].offset))
+
+    assert [(o.kind, o.issued_at) for o in app.offers_of("c-1")] == [
+        (OfferKind.SAVE, T0),
+        (OfferKind.WIN_BACK, T0 + timedelta(days=1)),
+        (OfferKind.WIN_BACK, T0 + timedelta(days=2)),
+    ]
+    assert [o.customer_id for o in app.offers_of("c-2")] == ["c-2"]
+    assert app.offers_of("c-3") == []
+
+
 def test_an_unanswered_offer_expires_and_can_no_longer_be_accepted(
     loyalty: Any, messages: Messages
 ) -> None:
@@ -120,3 +147,12 @@ def test_accepting_an_offer_credits_its_bonus_once_and_a_declined_offer_cannot_b
     assert client.get("/customers/c-1/offers?status=declined", headers=SUPPORT).json()[0][
         "kind"
     ] == ("win_back")
+
+
+def test_an_offer_to_someone_else_has_no_place_among_a_customers_offers() -> None:
+    offer = Offer.issue(OfferKind.SAVE, "case:1", "c-2", "sorry", T0, timedelta(days=30))
+    offers = CustomerOffers(customer_id="c-1")
+
+    with pytest.raises(ValueError, match="made to c-2"):
+        offers.list(offer)
+    assert offers.offer_ids == []

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -26,6 +29,7 @@ def bearer(*roles: str) -> dict[str, str]:
 SUPPORT = bearer("support")
 MARKETING = bearer("marketing")
 ANALYST = bearer("analyst")
+THREADS = 8
 MUG = {"name": "Mug", "description": "A mug", "points_cost": 60, "stock": 2}
 
 
@@ -189,3 +193,40 @@ def test_redeemed_and_returned_points_are_published_on_the_ledger_topic(
     assert [(p.points, p.balance_after, p.monetary_value) for p in returned] == [
         (60, 200, redeemed[0].monetary_value)
     ]
+
+
+def test_the_rewards_are_listed_in_the_order_catalogued_a_page_at_a_time(
+    client: TestClient,
+) -> None:
+    names = [f"Mug {n}" for n in range(5)]
+    for name in names:
+        reward(client, name=name)
+
+    first = client.get("/rewards?limit=2", headers=ANALYST).json()
+    second = client.get(f"/rewards?limit=2&cursor={first['next_cursor']}", headers=ANALYST).json()
+    last = client.get(f"/rewards?limit=2&cursor={second['next_cursor']}", headers=ANALYST).json()
+
+    pages = [first, second, last]
+    assert [[r["name"] for r in page["rewards"]] for page in pages] == [
+        names[0:2],
+        names[2:4],
+        names[4:],
+    ]
+    assert last["next_cursor"] is None
+
+
+def test_rewards_catalogued_at_once_are_each_listed_once(
+    runtime_app: tuple[TestClient, Loyalty],
+) -> None:
+    client, app = runtime_app
+    start = Barrier(THREADS)
+
+    def catalogue(n: int) -> None:
+        start.wait()
+        app.catalogue_reward(uuid4(), f"Mug {n}", "", 10, 1, None, None)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(catalogue, range(THREADS)))
+
+    listed = client.get("/rewards", headers=ANALYST).json()["rewards"]
+    assert sorted(r["name"] for r in listed) == [f"Mug {n}" for n in range(THREADS)]

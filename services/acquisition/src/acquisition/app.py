@@ -11,7 +11,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import MutableOrImmutableAggregate
-from eventsourcing.utils import get_topic
 
 from acquisition.domain.activity import (
     Activity,
@@ -395,20 +394,6 @@ class Acquisition(ServiceApplication):
 
     def customer(self, customer_id: UUID) -> Customer:
         return self.fetch(Customer, customer_id)
-
-    def customer_master(self) -> list[Customer]:
-        """Every customer record, read from this service's own event log."""
-        ids: dict[UUID, None] = {}
-        start = None
-        while batch := self.recorder.select_notifications(
-            start=start,
-            limit=1000,
-            topics=[get_topic(Customer.Registered)],
-            inclusive_of_start=False,
-        ):
-            ids.update((notification.originator_id, None) for notification in batch)  # type: ignore[misc]
-            start = batch[-1].id
-        return [self.customer(customer_id) for customer_id in ids]
 
     # opportunities
 

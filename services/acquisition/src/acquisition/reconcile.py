@@ -8,9 +8,12 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from uuid import UUID
 
 from acquisition.app import Acquisition
 from acquisition.domain.reconciliation import CustomerRecord, Report, reconcile
+from acquisition.views.projection import AcquisitionViews
+from servicekit.service import Runtime
 
 
 def read_snapshot(path: Path) -> list[CustomerRecord]:
@@ -28,7 +31,11 @@ def read_snapshot(path: Path) -> list[CustomerRecord]:
         ]
 
 
-def master_records(app: Acquisition) -> list[CustomerRecord]:
+def master_records(app: Acquisition, views: AcquisitionViews) -> list[CustomerRecord]:
+    """Every customer record: which customers there are from the customers read model
+    (not a scan of the event log), each record as its aggregate holds it. A customer
+    registered a moment before the read model caught up is left for the next run."""
+    customers = (app.customer(UUID(customer_id)) for customer_id in views.customer_ids())
     return [
         CustomerRecord(
             customer_id=str(customer.id),
@@ -37,7 +44,7 @@ def master_records(app: Acquisition) -> list[CustomerRecord]:
             last_name=customer.last_name,
             email=customer.email,
         )
-        for customer in app.customer_master()
+        for customer in customers
     ]
 
 
@@ -67,12 +74,15 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
-def main(app: Acquisition, argv: list[str]) -> int:
+def main(runtime: Runtime, argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m acquisition reconcile")
     parser.add_argument("--erp-snapshot", type=Path, required=True, help="the ERP's CSV export")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     arguments = parser.parse_args(argv)
-    report = reconcile(master_records(app), read_snapshot(arguments.erp_snapshot))
+    app = runtime.app
+    assert isinstance(app, Acquisition)
+    views = next(h for h in runtime.handlers if isinstance(h, AcquisitionViews))
+    report = reconcile(master_records(app, views), read_snapshot(arguments.erp_snapshot))
     if arguments.json:
         print(json.dumps(asdict(report), indent=2, default=str))
     else:

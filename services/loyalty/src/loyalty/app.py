@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
 from loyalty.domain.account import LoyaltyAccount
-from loyalty.domain.catalogue import Catalogue, Product
-from loyalty.domain.greetings import Celebrant, GreetingTerms
+from loyalty.domain.catalogue import CatalogueItem, Product, Products
+from loyalty.domain.greetings import Celebrant, GreetingTerms, birthdays_due
 from loyalty.domain.growth import GrowthTerms
 from loyalty.domain.ledger import EarnedOrder
 from loyalty.domain.margins import Margin, customer_margin, promotion_margin
-from loyalty.domain.offers import Offer, OfferKind
+from loyalty.domain.offers import CustomerOffers, Offer, OfferKind
 from loyalty.domain.programme import Programme
 from loyalty.domain.promotion_board import PromotionBoard
 from loyalty.domain.promotion_budget import PromotionBudget
 from loyalty.domain.promotions import Cart, Effect, Promotion
+from loyalty.domain.reward_list import RewardList
 from loyalty.domain.rewards import Redemption, Reward
 from loyalty.domain.routing import Application, LoyaltyOrder
 from loyalty.domain.rules import EarningRules, ProgrammeRules
@@ -48,6 +49,38 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class ProductsOnDemand:
+    """Products read sku by sku as a calculation asks for them, each sku once: a
+    margin reads the products of its own orders, not the whole catalogue."""
+
+    def __init__(self, read: Callable[[Iterable[str]], dict[str, Product]]) -> None:
+        self._read = read
+        self._known: dict[str, Product | None] = {}
+
+    def get(self, sku: str, /) -> Product | None:
+        if sku not in self._known:
+            self._known[sku] = self._read([sku]).get(sku)
+        return self._known[sku]
+
+
+class Directory(Protocol):
+    """Whom a housekeeping run visits: read models, which trail the event store a little."""
+
+    def account_ids(self) -> list[UUID]: ...
+
+    def born_on(self, month_days: Collection[str]) -> list[str]:
+        """The customers whose birthday falls on one of ``month_days`` ("MM-DD")."""
+        ...
+
+
+class NoDirectory:
+    def account_ids(self) -> list[UUID]:
+        return []
+
+    def born_on(self, month_days: Collection[str]) -> list[str]:
+        return []
+
+
 class Loyalty(ServiceApplication):
     name = "loyalty"
     snapshotting_intervals: ClassVar = {
@@ -60,6 +93,10 @@ class Loyalty(ServiceApplication):
     retention = RetentionTerms()
     growth = GrowthTerms()  # cross-sell pairs come from settings (see bootstrap)
     greetings = GreetingTerms()
+
+    def __init__(self, env: dict[str, str] | None = None, directory: Directory | None = None):
+        super().__init__(env)
+        self.directory: Directory = directory or NoDirectory()
 
     # the programme
 
@@ -124,9 +161,10 @@ class Loyalty(ServiceApplication):
         self, at: datetime | None = None, progress: Callable[[float], None] | None = None
     ) -> int:
         """The housekeeping run: every account, as of ``at``; returns the points expired
-        and tells ``progress`` the share of accounts done."""
+        and tells ``progress`` the share of accounts done. The accounts are those the
+        directory (a read model) knows: one opened a moment ago waits for the next run."""
         moment = at or utc_now()
-        accounts = list(self.account_ids())
+        accounts = self.directory.account_ids()
         expired = 0
         for done, account_id in enumerate(accounts, start=1):
             expired += self._expire_and_review(account_id, moment)
@@ -145,19 +183,6 @@ class Loyalty(ServiceApplication):
 
         return self.retrying(attempt)
 
-    def account_ids(self) -> Iterator[UUID]:
-        """Every account, read from this service's own event log."""
-        start = None
-        while batch := self.recorder.select_notifications(
-            start=start,
-            limit=1000,
-            topics=[get_topic(LoyaltyAccount.Opened)],
-            inclusive_of_start=False,
-        ):
-            for notification in batch:
-                yield notification.originator_id  # type: ignore[misc]
-            start = batch[-1].id
-
     # rewards and redemptions
 
     def catalogue_reward(
@@ -170,6 +195,7 @@ class Loyalty(ServiceApplication):
         valid_from: datetime | None,
         valid_until: datetime | None,
     ) -> Reward:
+        """A new reward, added to the list of rewards in the same transaction."""
         request: dict[str, Any] = {
             "name": name,
             "description": description,
@@ -178,26 +204,35 @@ class Loyalty(ServiceApplication):
             "valid_from": valid_from,
             "valid_until": valid_until,
         }
-        if reward_id in self.repository:  # a retried request with the same Idempotency-Key
-            existing: Reward = self.repository.get(reward_id)
-            ensure_same_request(existing, {**request, "stock": existing.catalogued_stock})
-            return existing
-        reward = Reward(id=reward_id, **request)
-        self.save(reward)
-        return reward
+
+        def attempt() -> Reward:
+            if reward_id in self.repository:  # a retried request with the same Idempotency-Key
+                existing: Reward = self.repository.get(reward_id)
+                ensure_same_request(existing, {**request, "stock": existing.catalogued_stock})
+                return existing
+            reward = Reward(id=reward_id, **request)
+            listed = self._reward_list()
+            listed.add(reward.id)
+            self.save(reward, listed)
+            return reward
+
+        return self.retrying(attempt)
 
     def reward(self, reward_id: UUID) -> Reward:
         return self.fetch(Reward, reward_id)
 
     def rewards(self, after: int | None, limit: int) -> list[tuple[int, Reward]]:
-        """The catalogue in the order it was filled, each with its position (a cursor)."""
-        batch = self.recorder.select_notifications(
-            start=after,
-            limit=limit,
-            topics=[get_topic(Reward.Catalogued)],
-            inclusive_of_start=False,
-        )
-        return [(n.id, self.reward(n.originator_id)) for n in batch]  # type: ignore[arg-type]
+        """The catalogue in the order it was filled, each reward with its position in
+        it (a cursor), read from the list of rewards (kept in memory while unchanged)."""
+        listed: RewardList | None = self.current(RewardList.ID)
+        if listed is None:
+            return []
+        return [(position, self.reward(r)) for position, r in listed.page(after, limit)]
+
+    def _reward_list(self) -> RewardList:
+        if RewardList.ID in self.repository:
+            return self.fetch(RewardList, RewardList.ID)
+        return RewardList()
 
     def restock(self, reward_id: UUID, quantity: int) -> Reward:
         def attempt() -> Reward:
@@ -436,25 +471,28 @@ class Loyalty(ServiceApplication):
     ) -> list[str]:
         """Greet everyone whose birthday is due on ``on``; returns who was greeted.
 
+        Only the customers the directory (a read model) knows to be born on a day
+        that may be due are read; a birthday told a moment ago waits for the next run,
+        which comes long before the catch-up days are over.
+
         The bonus goes on the ledger (reason "birthday", published on the ledger
         topic like every movement) and the greeting on the celebrant, in one
         transaction; the ledger request id names the year, so a rerun, or two
         runners at once, credit it once."""
         moment = at or utc_now()
         greeted: list[str] = []
-        celebrants = list(self.celebrant_ids())
-        for done, celebrant_id in enumerate(celebrants, start=1):
-            if self._greet(celebrant_id, on, moment):
-                celebrant: Celebrant = self.repository.get(celebrant_id)
-                greeted.append(celebrant.customer_id)
+        celebrants = self.directory.born_on(birthdays_due(on, self.greetings))
+        for done, customer_id in enumerate(celebrants, start=1):
+            if self._greet(customer_id, on, moment):
+                greeted.append(customer_id)
             if progress is not None:
                 progress(done / len(celebrants))
         return greeted
 
-    def _greet(self, celebrant_id: UUID, on: date, at: datetime) -> bool:
+    def _greet(self, customer_id: str, on: date, at: datetime) -> bool:
         def attempt() -> bool:
-            celebrant: Celebrant = self.repository.get(celebrant_id)
-            if not self.has_account(celebrant.customer_id):
+            celebrant = self.celebrant(customer_id)
+            if celebrant is None or not self.has_account(customer_id):
                 return False
             if not celebrant.greet(on, at, self.greetings):
                 return False
@@ -474,23 +512,19 @@ class Loyalty(ServiceApplication):
         celebrant: Celebrant = self.repository.get(celebrant_id)
         return celebrant
 
-    def celebrant_ids(self) -> Iterator[UUID]:
-        start = None
-        while batch := self.recorder.select_notifications(
-            start=start, limit=1000, topics=[get_topic(Celebrant.Known)], inclusive_of_start=False
-        ):
-            for notification in batch:
-                yield notification.originator_id  # type: ignore[misc]
-            start = batch[-1].id
-
     # the product catalogue
 
-    def catalogue(self) -> Catalogue | None:
-        """The products the ERP described, or None before the first one."""
-        if Catalogue.ID not in self.repository:
+    def catalogue_item(self, sku: str) -> CatalogueItem | None:
+        """What loyalty knows of the sku, or None before the ERP described or named it."""
+        item_id = CatalogueItem.create_id(sku)
+        if item_id not in self.repository:
             return None
-        catalogue: Catalogue = self.repository.get(Catalogue.ID)
-        return catalogue
+        return self.fetch(CatalogueItem, item_id)
+
+    def products(self, skus: Iterable[str]) -> dict[str, Product]:
+        """The products the ERP described among ``skus``, each read from its own item."""
+        items = (self.catalogue_item(sku) for sku in set(skus))
+        return {i.sku: i.product for i in items if i is not None and i.product is not None}
 
     # contribution margins (the calculation is in loyalty.domain.margins)
 
@@ -533,9 +567,9 @@ class Loyalty(ServiceApplication):
             for promotion in promotions
         ]
 
-    def _products(self) -> dict[str, Product]:
-        catalogue = self.catalogue()
-        return {} if catalogue is None else catalogue.products
+    def _products(self) -> Products:
+        """The catalogue as a calculation reads it: each product when it is asked for."""
+        return ProductsOnDemand(self.products)
 
     # offers
 
@@ -543,18 +577,13 @@ class Loyalty(ServiceApplication):
         return self.fetch(Offer, offer_id)
 
     def offers_of(self, customer_id: str) -> list[Offer]:
-        """The customer's offers, oldest first, read from this service's own log."""
-        found: list[Offer] = []
-        start = None
-        while batch := self.recorder.select_notifications(
-            start=start, limit=1000, topics=[get_topic(Offer.Issued)], inclusive_of_start=False
-        ):
-            for notification in batch:
-                offer = self.offer(notification.originator_id)  # type: ignore[arg-type]
-                if offer.customer_id == customer_id:
-                    found.append(offer)
-            start = batch[-1].id
-        return found
+        """The customer's offers, oldest first, from the index of their offers (saved
+        with each offer, so an offer shows as soon as it was made)."""
+        index_id = CustomerOffers.create_id(customer_id)
+        if index_id not in self.repository:
+            return []
+        offers = self.fetch(CustomerOffers, index_id)
+        return [self.offer(offer_id) for offer_id in offers.offer_ids]
 
     def accept_offer(self, offer_id: UUID, actor: str | None, at: datetime | None = None) -> Offer:
         """Accepting credits the offer's bonus points in the same transaction, once."""

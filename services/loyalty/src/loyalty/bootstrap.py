@@ -21,7 +21,7 @@ from loyalty.greeter import birthday_greeter
 from loyalty.inbox import LoyaltyInbox
 from loyalty.settings import LoyaltySettings
 from loyalty.views import metadata
-from loyalty.views.liability import Liability
+from loyalty.views.projection import LoyaltyViews
 from servicekit import jobs
 from servicekit.eventstore import store_environment
 from servicekit.service import Runtime, create_http_app
@@ -30,16 +30,16 @@ from servicekit.views import ViewStore, views_url
 
 def build_runtime(settings: LoyaltySettings | None = None) -> Runtime:
     settings = settings or LoyaltySettings()
-    app = Loyalty(store_environment(settings))
+    views = LoyaltyViews(ViewStore(views_url(settings), metadata))
+    app = Loyalty(store_environment(settings), directory=views)
     app.growth = GrowthTerms(tuple(settings.cross_sell_pairs))
     app.greetings = GreetingTerms(settings.birthday_bonus_points)
-    views = ViewStore(views_url(settings), metadata)
     return Runtime(
         settings=settings,
         app=app,
         translate=outbox.to_integration_event,
-        handlers=[LoyaltyInbox(app), Liability(views)],
-        views=views,
+        handlers=[LoyaltyInbox(app), views],
+        views=views.store,
         background=[birthday_greeter(app, settings.greeting_run_seconds)],
     )
 

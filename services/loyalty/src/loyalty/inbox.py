@@ -26,11 +26,11 @@ from contracts.erp.products import ProductUpserted
 from contracts.signals import ChurnRiskRaised, SegmentChanged
 from loyalty.app import Loyalty
 from loyalty.domain.account import Award, LoyaltyAccount
-from loyalty.domain.catalogue import Catalogue, Product
+from loyalty.domain.catalogue import CatalogueItem, Product
 from loyalty.domain.greetings import Celebrant, consents_to_greetings
 from loyalty.domain.growth import History, Prompt, cross_sell, up_sell
 from loyalty.domain.ledger import OrderedLine
-from loyalty.domain.offers import Offer, OfferKind
+from loyalty.domain.offers import CustomerOffers, Offer, OfferKind
 from loyalty.domain.promotion_budget import Benefit, PromotionBudget, apply_promotion, give_back
 from loyalty.domain.promotions import Cart, CartLine, points_by_line
 from loyalty.domain.routing import Application, ErpCustomer, LoyaltyOrder
@@ -144,23 +144,28 @@ class LoyaltyInbox(Inbox):
         sku: str | None = None,
         category: str | None = None,
     ) -> None:
-        """An offer, once per prompt: the same signal again finds the offer made."""
+        """An offer, once per prompt: the same signal again finds the offer made. It is
+        listed among the customer's offers in the same transaction."""
         if work.get(Offer, Offer.create_id(kind.value, prompted_by)) is not None:
             return
         terms = self.app.retention
-        work.touch(
-            Offer.issue(
-                kind,
-                prompted_by,
-                customer_id,
-                reason,
-                at,
-                terms.valid_for,
-                bonus_points=terms.bonus_points[kind],
-                sku=sku,
-                category=category,
-            )
+        offer = Offer.issue(
+            kind,
+            prompted_by,
+            customer_id,
+            reason,
+            at,
+            terms.valid_for,
+            bonus_points=terms.bonus_points[kind],
+            sku=sku,
+            category=category,
         )
+        work.touch(offer)
+        offers = work.get(CustomerOffers, CustomerOffers.create_id(customer_id)) or CustomerOffers(
+            customer_id=customer_id
+        )
+        if offers.list(offer):
+            work.touch(offers)
 
     def _birthday(self, work: _Work, customer_id: str, birthday: date) -> None:
         celebrant = work.celebrant(customer_id)
@@ -168,7 +173,9 @@ class LoyaltyInbox(Inbox):
             work.touch(celebrant)
 
     def _describe(self, work: _Work, upserted: ProductUpserted) -> None:
-        catalogue = work.catalogue()
+        """The product's own item takes the description; the item of what it is the
+        premium variant of puts it first in line, and the item it no longer is a premium
+        variant of forgets it."""
         product = Product(
             sku=upserted.sku,
             name=upserted.name,
@@ -178,22 +185,40 @@ class LoyaltyInbox(Inbox):
             currency=upserted.currency,
             premium_of=upserted.premium_of,
         )
-        if catalogue.describe(product):
-            work.touch(catalogue)
+        item = work.catalogue_item(product.sku)
+        before = item.product
+        if not item.describe(product):
+            return
+        work.touch(item)
+        was_premium_of = before.premium_of if before is not None else None
+        if was_premium_of and was_premium_of != product.premium_of:
+            base = work.catalogue_item(was_premium_of)
+            if base.drop_premium_variant(product.sku):
+                work.touch(base)
+        if product.premium_of:
+            base = work.catalogue_item(product.premium_of)
+            if base.name_premium_variant(product.sku):
+                work.touch(base)
 
     def _grow(self, work: _Work, account: LoyaltyAccount, order_id: str, at: datetime) -> None:
         """A paid order is the moment to suggest what goes with it: the companion
-        category never bought, or the premium variant of what was just bought."""
+        category never bought, or the premium variant of what was just bought (read
+        from the items of the skus bought, and of their premium variants)."""
         order = account.orders.get(order_id)
         if order is None:
             return
         history = History.of(account.orders.values())
-        catalogue = work.get(Catalogue, Catalogue.ID)
-        premium = {} if catalogue is None else catalogue.premium_variants()
-        categories = (
-            {} if catalogue is None else {p.sku: p.category for p in catalogue.products.values()}
-        )
         bought_now = [line.sku for line in order.lines if line.returned < line.quantity]
+        premium = {
+            sku: item.premium_variant
+            for sku, item in work.catalogue_items(bought_now).items()
+            if item.premium_variant is not None
+        }
+        categories = {
+            sku: item.product.category
+            for sku, item in work.catalogue_items(premium.values()).items()
+            if item.product is not None
+        }
         prompts: list[tuple[OfferKind, Prompt]] = [
             (OfferKind.CROSS_SELL, prompt)
             for prompt in cross_sell(account.customer_id, history, self.app.growth)
@@ -397,9 +422,15 @@ class _Work:
         known = self.get(Celebrant, Celebrant.create_id(customer_id))
         return known or Celebrant(customer_id=customer_id)
 
-    def catalogue(self) -> Catalogue:
-        """The product catalogue; started by the first product the ERP describes."""
-        return self.get(Catalogue, Catalogue.ID) or Catalogue()
+    def catalogue_item(self, sku: str) -> CatalogueItem:
+        """The sku's item; not touched until something changes."""
+        known = self.get(CatalogueItem, CatalogueItem.create_id(sku))
+        return known or CatalogueItem(sku=sku)
+
+    def catalogue_items(self, skus: Iterable[str]) -> dict[str, CatalogueItem]:
+        """The items of these skus that exist, and of no other."""
+        found = {sku: self.get(CatalogueItem, CatalogueItem.create_id(sku)) for sku in set(skus)}
+        return {sku: item for sku, item in found.items() if item is not None}
 
     def account(self, customer_id: str) -> LoyaltyAccount:
         """The customer's account; an order may arrive before the registration does."""

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from loyalty.views.liability import Liability
+from loyalty.views.projection import LoyaltyViews
 from servicekit.auth import Principal, require
 from servicekit.service import handler
 
 routes = APIRouter(tags=["finance"])
 
 Finance = Annotated[Principal, Depends(require("analyst", "marketing"))]
-View = Annotated[Liability, Depends(handler(Liability))]
+View = Annotated[LoyaltyViews, Depends(handler(LoyaltyViews))]
 
 
 class CurrencyLiability(BaseModel):

@@ -126,3 +126,10 @@ def search(connection: Connection, q: str, limit: int) -> list[dict[str, Any]]:
         .limit(limit)
     )
     return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def customer_ids(connection: Connection) -> list[str]:
+    """Every customer registered, merged ones too."""
+    return list(
+        connection.scalars(select(customers.c.customer_id).order_by(customers.c.customer_id))
+    )

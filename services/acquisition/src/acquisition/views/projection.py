@@ -77,6 +77,11 @@ class AcquisitionViews(Projection):
         with self.store.reading() as connection:
             return leads.page(connection, where, after, limit)
 
+    def customer_ids(self) -> list[str]:
+        """Every customer registered (merged ones too), as far as this view has read."""
+        with self.store.reading() as connection:
+            return customers.customer_ids(connection)
+
     def customers(self, q: str, limit: int) -> list[dict[str, Any]]:
         with self.store.reading() as connection:
             return customers.search(connection, q, limit)

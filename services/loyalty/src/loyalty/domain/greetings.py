@@ -8,6 +8,7 @@ given once per customer and year, recorded here beside the ledger's bonus.
 
 from __future__ import annotations
 
+from calendar import isleap
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -36,6 +37,22 @@ def birthday_in(year: int, birthday: date) -> date:
         return birthday.replace(year=year)
     except ValueError:
         return date(year, 2, 28)
+
+
+def month_day(birthday: date) -> str:
+    """The birthday without its year ("MM-DD"): what a greeting run looks customers up by."""
+    return f"{birthday:%m-%d}"
+
+
+def birthdays_due(on: date, terms: GreetingTerms) -> set[str]:
+    """The birthdays (as :func:`month_day`) a greeting may be due for on ``on``: those
+    falling this year on ``on`` or in the catch-up days before it; 29 February among
+    them when the 28th is, in a year without a 29th."""
+    days = [on - timedelta(days=back) for back in range(terms.catch_up_days + 1)]
+    due = {month_day(day) for day in days if day.year == on.year}
+    if "02-28" in due and not isleap(on.year):
+        due.add("02-29")
+    return due
 
 
 def consents_to_greetings(consents: list[tuple[str, bool]]) -> bool:

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from loyalty.domain.catalogue import Product
+from loyalty.domain.catalogue import Products
 from loyalty.domain.ledger import EarnedOrder, OrderStatus
 from loyalty.domain.promotions import Promotion
 from loyalty.domain.routing import Application
@@ -76,9 +76,7 @@ class Goods:
     orders_in_other_currencies: int = 0
 
 
-def goods_of(
-    orders: Iterable[EarnedOrder], products: Mapping[str, Product], currency: str
-) -> Goods:
+def goods_of(orders: Iterable[EarnedOrder], products: Products, currency: str) -> Goods:
     counted = other_currency = uncosted = 0
     revenue = cost = ZERO
     unknown: set[str] = set()
@@ -103,9 +101,7 @@ def goods_of(
     return Goods(counted, revenue, cost, uncosted, frozenset(unknown), other_currency)
 
 
-def gift_cost(
-    promotion: Promotion, application: Application, products: Mapping[str, Product]
-) -> Decimal:
+def gift_cost(promotion: Promotion, application: Application, products: Products) -> Decimal:
     """What the gifts given with one order cost: the catalogue's unit cost of the gift,
     else what the promotion declared one costs."""
     if application.withdrawn or not application.gift_sku or not application.gift_quantity:
@@ -119,7 +115,7 @@ def customer_margin(
     orders: Iterable[EarnedOrder],
     points_cost: Decimal,
     applied: Iterable[tuple[Promotion, Application]],
-    products: Mapping[str, Product],
+    products: Products,
     currency: str,
 ) -> Margin:
     """A customer's margin: their orders, the net value of the points they were given,
@@ -138,7 +134,7 @@ def promotion_margin(
     promotion: Promotion,
     applications: Mapping[str, Application],
     orders: Mapping[str, EarnedOrder],
-    products: Mapping[str, Product],
+    products: Products,
     currency: str,
 ) -> Margin:
     """A promotion's margin: the orders it was applied to (``applications`` by order id;

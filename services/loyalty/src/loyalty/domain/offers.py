@@ -156,3 +156,46 @@ class Offer(Aggregate):
     def _declined(self, at: datetime, actor: str | None) -> None:
         self.answer = OfferStatus.DECLINED
         self.answered_at = at
+
+
+class CustomerOffers(Aggregate):
+    """The offers made to one customer, in the order they were made: an index kept
+    beside each offer in the same transaction, so showing a customer's offers reads
+    theirs and no one else's, and shows one the moment it was made."""
+
+    TOPIC = "loyalty:CustomerOffers"
+
+    class Created(Aggregate.Created):
+        """Never triggered (see the @event on __init__); pinned because the aggregate is."""
+
+        TOPIC = "loyalty:CustomerOffers.Created"
+
+    class Started(Aggregate.Created):
+        TOPIC = "loyalty:CustomerOffers.Started"
+        customer_id: str
+
+    class Listed(Aggregate.Event):
+        TOPIC = "loyalty:CustomerOffers.Listed"
+        offer_id: UUID
+
+    @staticmethod
+    def create_id(customer_id: str, **_: Any) -> UUID:
+        return uuid5(NAMESPACE_URL, f"/crm/loyalty/customer-offers/{customer_id}")
+
+    @event(Started)
+    def __init__(self, customer_id: str) -> None:
+        self.customer_id = customer_id
+        self.offer_ids: list[UUID] = []
+
+    def list(self, offer: Offer) -> bool:
+        """Add the offer, once; an offer to someone else has no place here."""
+        if offer.customer_id != self.customer_id:
+            raise ValueError(f"offer {offer.id} was made to {offer.customer_id}")
+        if offer.id in self.offer_ids:
+            return False
+        self._listed(offer.id)
+        return True
+
+    @event(Listed)
+    def _listed(self, offer_id: UUID) -> None:
+        self.offer_ids.append(offer_id)

@@ -1,4 +1,5 @@
-"""Loyalty's read models, built from its own published ledger and accounts."""
+"""Loyalty's read models, built from its own published ledger and accounts and from the
+customers topic."""
 
 from sqlalchemy import MetaData
 

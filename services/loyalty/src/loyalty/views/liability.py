@@ -21,8 +21,6 @@ from contracts.ledger import (
 )
 from contracts.loyalty import LoyaltyAccountOpened, TierChanged
 from loyalty.views import metadata
-from servicekit.consumer import Delivery
-from servicekit.handlers import Projection
 from servicekit.upserts import upsert
 
 accounts = Table(
@@ -36,75 +34,71 @@ accounts = Table(
     Column("currency", String(3)),
 )
 
-Movement = PointsIssued | PointsReversed | PointsRedeemed | PointsExpired | PointsReturned
 CENT = Decimal("0.01")
 
 
-class Liability(Projection):
-    topics = ("crm.loyalty.ledger.v1", "crm.loyalty.accounts.v1")
+def project(connection: Connection, event: Any) -> None:
+    match event:
+        case LoyaltyAccountOpened() | TierChanged():
+            upsert(
+                connection,
+                accounts,
+                {"account_id": event.account_id},
+                {"customer_id": event.customer_id, "tier": event.tier},
+            )
+        case (
+            PointsIssued()
+            | PointsReversed()
+            | PointsRedeemed()
+            | PointsExpired()
+            | PointsReturned()
+        ):
+            upsert(
+                connection,
+                accounts,
+                {"account_id": event.account_id},
+                {
+                    "customer_id": event.customer_id,
+                    "points": event.balance_after,
+                    "value_per_point": event.monetary_value / event.points,
+                    "currency": event.currency,
+                },
+            )
 
-    def project(self, connection: Connection, delivery: Delivery) -> None:
-        match delivery.event:
-            case LoyaltyAccountOpened() | TierChanged() as event:
-                upsert(
-                    connection,
-                    accounts,
-                    {"account_id": event.account_id},
-                    {"customer_id": event.customer_id, "tier": event.tier},
-                )
-            case (
-                PointsIssued()
-                | PointsReversed()
-                | PointsRedeemed()
-                | PointsExpired()
-                | PointsReturned()
-            ) as movement:
-                upsert(
-                    connection,
-                    accounts,
-                    {"account_id": movement.account_id},
-                    {
-                        "customer_id": movement.customer_id,
-                        "points": movement.balance_after,
-                        "value_per_point": movement.monetary_value / movement.points,
-                        "currency": movement.currency,
-                    },
-                )
 
-    def summary(self) -> dict[str, Any]:
-        """Outstanding points and their value, in total and by tier (per currency)."""
-        value = func.coalesce(accounts.c.points, 0) * func.coalesce(accounts.c.value_per_point, 0)
-        with self.store.reading() as connection:
-            rows = connection.execute(
-                select(
-                    accounts.c.tier,
-                    accounts.c.currency,
-                    func.count().label("accounts"),
-                    func.coalesce(func.sum(accounts.c.points), 0).label("points"),
-                    func.coalesce(func.sum(value), 0).label("value"),
-                ).group_by(accounts.c.tier, accounts.c.currency)
-            ).all()
-        by_tier = [
-            {
-                "tier": row.tier,
-                "currency": row.currency,
-                "accounts": row.accounts,
-                "points": int(row.points),
-                "value": str(Decimal(str(row.value)).quantize(CENT)),
-            }
-            for row in rows
-        ]
-        totals: dict[str, dict[str, Any]] = {}
-        for row in by_tier:
-            if row["currency"] is None:
-                continue
-            total = totals.setdefault(row["currency"], {"points": 0, "value": Decimal(0)})
-            total["points"] += row["points"]
-            total["value"] += Decimal(row["value"])
-        return {
-            "total": [
-                {"currency": currency, "points": t["points"], "value": str(t["value"])}
-                for currency, t in sorted(totals.items())
-            ],
-            "by_tier": by_tier,
+def summary(connection: Connection) -> dict[str, Any]:
+    """Outstanding points and their value, in total and by tier (per currency)."""
+    value = func.coalesce(accounts.c.points, 0) * func.coalesce(accounts.c.value_per_point, 0)
+    rows = connection.execute(
+        select(
+            accounts.c.tier,
+            accounts.c.currency,
+            func.count().label("accounts"),
+            func.coalesce(func.sum(accounts.c.points), 0).label("points"),
+            func.coalesce(func.sum(value), 0).label("value"),
+        ).group_by(accounts.c.tier, accounts.c.currency)
+    ).all()
+    by_tier = [
+        {
+            "tier": row.tier,
+            "currency": row.currency,
+            "accounts": row.accounts,
+            "points": int(row.points),
+            "value": str(Decimal(str(row.value)).quantize(CENT)),
         }
+        for row in rows
+    ]
+    totals: dict[str, dict[str, Any]] = {}
+    for row in by_tier:
+        if row["currency"] is None:
+            continue
+        total = totals.setdefault(row["currency"], {"points": 0, "value": Decimal(0)})
+        total["points"] += row["points"]
+        total["value"] += Decimal(row["value"])
+    return {
+        "total": [
+            {"currency": currency, "points": t["points"], "value": str(t["value"])}
+            for currency, t in sorted(totals.items())
+        ],
+        "by_tier": by_tier,
+    }
