@@ -17,7 +17,8 @@ messages a group dead-lettered is counted in the DLQ topics themselves
 
 Lag is what the handler has not applied yet, fetched or not, and a consumer whose
 applied position stops moving while messages wait reports itself stalled
-(:mod:`servicekit.progress`): /readyz shows both.
+(:mod:`servicekit.progress`): /readyz shows both. ``consumer_applied_total``
+counts a message once the handler committed it.
 
 Handlers are synchronous (eventsourcing and SQLAlchemy are): the runner calls
 them in a worker thread from its asyncio task, one poll at a time, and decodes the
@@ -183,7 +184,7 @@ class BatchApplier:
             and await self._apply_together(handler, fresh)
         ):
             for batch in fresh:
-                self._written(batch)
+                self._written(batch, applied=len(batch.deliveries))
             return
         for batch in fresh:
             await self._write(batch)
@@ -253,45 +254,54 @@ class BatchApplier:
     async def _write(self, batch: _Batch) -> None:
         tp, deliveries = batch.tp, batch.deliveries
         try:
-            await self._apply(deliveries, tp, batch.last_offset)
+            committed = await self._apply(deliveries, tp, batch.last_offset)
+            applied = len(deliveries) if committed else 0
         except _HandlerFailed:
-            await self._apply_one_by_one(deliveries, tp, batch.records)
+            applied = await self._apply_one_by_one(deliveries, tp, batch.records)
             await self._apply([], tp, batch.last_offset)
-        self._written(batch)
+        self._written(batch, applied)
 
-    def _written(self, batch: _Batch) -> None:
+    def _written(self, batch: _Batch, applied: int) -> None:
+        """The batch is behind the partition's tracking record; ``applied`` of its
+        messages were committed by this applier (not dead-lettered, not by another)."""
         self._applied[batch.tp] = batch.last_offset
-        metrics.MESSAGES_CONSUMED.labels(self.handler.name, batch.tp.topic).inc(
-            len(batch.deliveries)
-        )
+        for counter in (metrics.APPLIED, metrics.MESSAGES_CONSUMED):
+            counter.labels(self.handler.name, batch.tp.topic).inc(applied)
 
     async def _apply_one_by_one(
         self,
         deliveries: Sequence[Delivery],
         tp: TopicPartition,
         records: Sequence[ConsumerRecord[bytes, bytes]],
-    ) -> None:
+    ) -> int:
+        """Apply each message alone, dead-lettering those that fail; return how many
+        were applied."""
         by_offset = {record.offset: record for record in records}
+        applied = 0
         for delivery in deliveries:
             try:
-                await self._apply([delivery], tp, delivery.offset)
+                if await self._apply([delivery], tp, delivery.offset):
+                    applied += 1
             except _HandlerFailed as failure:
                 await self._dead_letter(by_offset[delivery.offset], f"handler error: {failure}")
                 await self._apply([], tp, delivery.offset)
+        return applied
 
-    async def _apply(self, deliveries: Sequence[Delivery], tp: TopicPartition, offset: int) -> None:
+    async def _apply(self, deliveries: Sequence[Delivery], tp: TopicPartition, offset: int) -> bool:
+        """Apply with the tracking record up to ``offset``: True once committed, False when
+        it had been applied already (by another replica, or before a restart)."""
         tracking = Tracking(tracking_name(tp.topic, tp.partition), offset)
         attempts = 0
         backoff = 0.2
         while True:
             try:
                 await asyncio.to_thread(self.handler.apply, deliveries, tracking)
-                return
+                return True
             except IntegrityError:
                 position = await asyncio.to_thread(self.handler.position, tp.topic, tp.partition)
                 if position is not None and position >= offset:
                     log.info("already applied", extra={"tracking": tracking.application_name})
-                    return
+                    return False
                 attempts += 1  # a concurrent writer changed an aggregate: try again
                 error: Exception | None = None
             except Exception as caught:
@@ -475,6 +485,9 @@ class TrackedConsumer:
         self.stall_after = stall_after
         self.tally = DeadLetterTally(bootstrap_servers, group_id, handler.topics, handler.name)
         self.failure: str | None = None  # why it last stopped or restarted
+        for topic in handler.topics:  # a series from the start: rate() sees the first ones
+            for counter in (metrics.APPLIED, metrics.MESSAGES_CONSUMED):
+                counter.labels(handler.name, topic)
         self._consumer: AIOKafkaConsumer | None = None
         self._writes: WriteBehind[dict[TopicPartition, int]] = WriteBehind()
 

@@ -14,8 +14,17 @@ EVENTS_PUBLISHED = Counter(
     "relay_events_published_total", "Integration events acknowledged by Kafka", ["service"]
 )
 RELAY_LAG = Gauge("relay_lag_events", "Stored events not yet acknowledged by Kafka", ["service"])
+APPLIED = Counter(
+    "consumer_applied",
+    "Messages a consumer's handler applied: counted once their effect (or, for a message "
+    "without one, their tracking record) is committed; a write that failed and is retried "
+    "counts once it commits, a message dead-lettered or applied by another replica not at all",
+    ["consumer", "topic"],
+)
 MESSAGES_CONSUMED = Counter(
-    "consumer_messages_total", "Messages applied by a consumer", ["consumer", "topic"]
+    "consumer_messages_total",
+    "Deprecated: the same count as consumer_applied_total, which replaces it",
+    ["consumer", "topic"],
 )
 CONSUMER_LAG = Gauge(
     "consumer_lag_messages",
