@@ -17,8 +17,9 @@ messages a group dead-lettered is counted in the DLQ topics themselves
 
 Lag is what the handler has not applied yet, fetched or not, and a consumer whose
 applied position stops moving while messages wait reports itself stalled
-(:mod:`servicekit.progress`): /readyz shows both. ``consumer_applied_total``
-counts a message once the handler committed it.
+(:mod:`servicekit.progress`): /readyz shows both, and how old the oldest message
+not applied is. ``consumer_applied_total`` counts a message once the handler
+committed it.
 
 Handlers are synchronous (eventsourcing and SQLAlchemy are): the runner calls
 them in a worker thread from its asyncio task, one poll at a time, and decodes the
@@ -405,8 +406,9 @@ class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
                 self.applier.forget(tp)
             self.progress.revoke(revoked)
             for tp in revoked:
-                with contextlib.suppress(KeyError):  # another member reports it now
-                    metrics.CONSUMER_LAG.remove(self.label, tp.topic, str(tp.partition))
+                for gauge in (metrics.CONSUMER_LAG, metrics.OLDEST_UNAPPLIED_AGE):
+                    with contextlib.suppress(KeyError):  # another member reports it now
+                        gauge.remove(self.label, tp.topic, str(tp.partition))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         next_offsets: dict[TopicPartition, int] = {}
@@ -443,6 +445,7 @@ class ConsumerHealth:
     running: bool
     caught_up: bool
     lag: int
+    oldest_unapplied_age_seconds: float
     dead_lettered: int | None
     last_fetch_seconds_ago: float | None
     problems: Sequence[str]
@@ -452,6 +455,7 @@ class ConsumerHealth:
             "running": self.running,
             "caught_up": self.caught_up,
             "lag": self.lag,
+            "oldest_unapplied_age_seconds": round(self.oldest_unapplied_age_seconds, 1),
             "dead_lettered": self.dead_lettered,
             "last_fetch_seconds_ago": (
                 None
@@ -519,6 +523,18 @@ class TrackedConsumer:
             self._observe_now(consumer)
         return self.progress.lag()
 
+    async def fetch_positions(self) -> dict[TopicPartition, int]:
+        """Where the consumer fetches next, per assigned partition: Kafka's view, ahead of
+        what was applied while fetched records wait to be written, so never the lag."""
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        positions = {}
+        for tp in consumer.assignment():
+            with contextlib.suppress(IllegalStateError):  # revoked meanwhile
+                positions[tp] = await consumer.position(tp)
+        return positions
+
     def health(self) -> ConsumerHealth:
         """Running, lag, dead letters, and the problems that make the service not ready."""
         lag = self.lag()
@@ -537,7 +553,13 @@ class TrackedConsumer:
         ):
             problems.append(f"has had no fetch answered by the broker for {last_fetch:.0f} s")
         return ConsumerHealth(
-            self.running, self.caught_up, lag, self.dead_lettered, last_fetch, problems
+            self.running,
+            self.caught_up,
+            lag,
+            self.progress.oldest_unapplied_age(),
+            self.dead_lettered,
+            last_fetch,
+            problems,
         )
 
     async def run(self) -> None:
@@ -600,6 +622,7 @@ class TrackedConsumer:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=MAX_POLL_RECORDS)
                 decoded = await self.applier.decode(batches.items())
+                self._handed_over(decoded)
                 uncommitted.update(await self._writes.finished() or {})
                 if decoded:
                     await self._writes.begin(self._write(consumer, decoded))
@@ -639,6 +662,15 @@ class TrackedConsumer:
         except KafkaError as refused:
             log.info("offset commit skipped: %s", refused)
 
+    def _handed_over(self, decoded: Sequence[_Batch]) -> None:
+        """Note when the records about to be written were written to Kafka: the oldest
+        of them not applied tells how late the handler is."""
+        for batch in decoded:
+            stamps = [record.timestamp for record in batch.records if record.timestamp >= 0]
+            if stamps:
+                oldest, newest = min(stamps) / 1000, max(stamps) / 1000
+                self.progress.fetched(batch.tp, batch.last_offset, oldest, newest)
+
     def _observe_now(self, consumer: AIOKafkaConsumer) -> None:
         """Record each partition's end (as of its last fetch) and what the handler applied."""
         for tp in consumer.assignment():
@@ -666,8 +698,11 @@ class TrackedConsumer:
         self._export_lag()
 
     def _export_lag(self) -> None:
+        name = self.handler.name
         for tp, behind in self.progress.behind().items():
-            metrics.CONSUMER_LAG.labels(self.handler.name, tp.topic, str(tp.partition)).set(behind)
+            metrics.CONSUMER_LAG.labels(name, tp.topic, str(tp.partition)).set(behind)
+        for tp, age in self.progress.unapplied_ages().items():
+            metrics.OLDEST_UNAPPLIED_AGE.labels(name, tp.topic, str(tp.partition)).set(age)
 
     def _last_fetch_seconds_ago(self) -> float | None:
         """Since the broker last answered a fetch of an assigned partition (None: never)."""

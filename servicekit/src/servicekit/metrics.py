@@ -31,6 +31,17 @@ CONSUMER_LAG = Gauge(
     "Messages of an assigned partition the handler has not applied yet (fetched or not)",
     ["consumer", "topic", "partition"],
 )
+OLDEST_UNAPPLIED_AGE = Gauge(
+    "consumer_oldest_unapplied_age_seconds",
+    "Seconds since the oldest message of an assigned partition that the handler has not "
+    "applied yet was written to Kafka (its record timestamp); 0 when nothing waits. For "
+    "messages not fetched yet, an upper bound: the time since the newest message applied "
+    "was written or the partition was last caught up, whichever is later (since it was "
+    "assigned, while it knows neither). How late the consumer's effects are, whatever the "
+    "message rate: alert on max by (consumer). Per partition like consumer_lag_messages: "
+    "one stuck partition shows among moving ones, and each replica reports only its own",
+    ["consumer", "topic", "partition"],
+)
 HANDLER_ERRORS = Counter(
     "consumer_handler_errors_total",
     "Handler failures (retried or dead-lettered)",
