@@ -361,9 +361,18 @@ class WriteBehind(Generic[T]):
         await asyncio.sleep(0)  # let it begin: a poll already buffered never waits
 
     async def finished(self) -> T | None:
-        """The result of the write in flight, once written; None when there was none."""
-        pending, self.pending = self.pending, None
-        return None if pending is None else await pending
+        """The result of the write in flight, once written; None when there was none.
+
+        The write stays :attr:`pending` while it is awaited: the consumer's health reads
+        it to tell a hung write from a broker that stopped answering.
+        """
+        pending = self.pending
+        if pending is None:
+            return None
+        try:
+            return await pending
+        finally:
+            self.pending = None
 
 
 class _HandlerFailed(Exception):
