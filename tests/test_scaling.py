@@ -105,10 +105,10 @@ def wait_ready(processes: list[ServiceProcess], timeout: float = 60) -> None:
 
 
 def applied(process: ServiceProcess) -> int:
-    """Messages the process's views consumer applied (its consumer_messages_total)."""
+    """Messages the process's views consumer applied (its consumer_applied_total)."""
     with urllib.request.urlopen(f"{process.url}/metrics", timeout=5) as answer:
         text = answer.read().decode()
-    pattern = r'^consumer_messages_total\{consumer="views",topic="[^"]+"\} ([0-9.e+]+)$'
+    pattern = r'^consumer_applied_total\{consumer="views",topic="[^"]+"\} ([0-9.e+]+)$'
     return int(sum(float(value) for value in re.findall(pattern, text, re.MULTILINE)))
 
 

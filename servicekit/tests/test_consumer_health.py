@@ -1,13 +1,15 @@
 """What a tracked consumer says about itself on a real broker: lag is what its handler has
-not applied, a handler that stops moving is a stall, and the dead-letter count is read from
-the dead-letter topic, so a restart does not lose it."""
+not applied, with the age of the oldest message not applied, a handler that stops moving is
+a stall, and the dead-letter count is read from the dead-letter topic, so a restart does not
+lose it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from uuid import uuid4
 
 import pytest
@@ -16,7 +18,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Connection, MetaData
 
 from servicekit import kafka
-from servicekit.consumer import Delivery, TrackedConsumer
+from servicekit.consumer import Delivery, TrackedConsumer, tracking_name
 from servicekit.handlers import Projection
 from servicekit.views import ViewStore, views_url
 
@@ -85,13 +87,16 @@ def fetched_every_partition(consumer: TrackedConsumer) -> bool:
     return bool(assigned) and consumer.progress.behind().keys() == assigned
 
 
-def metric(name: str, consumer: str) -> float:
-    """The sum of a metric's series for one consumer, as /metrics shows it."""
-    return sum(
-        sample.value
-        for family in REGISTRY.collect()
-        for sample in family.samples
-        if sample.name == name and sample.labels["consumer"] == consumer
+def metric(name: str, consumer: str, over: Callable[[Iterable[float]], float] = sum) -> float:
+    """A metric's series for one consumer, as /metrics shows them, summed (or ``over``)."""
+    return over(
+        [
+            sample.value
+            for family in REGISTRY.collect()
+            for sample in family.samples
+            if sample.name == name and sample.labels["consumer"] == consumer
+        ]
+        or [0.0]
     )
 
 
@@ -127,6 +132,66 @@ async def test_messages_fetched_but_not_yet_applied_are_lag(
         handler.gate.set()
         await kafka_io.eventually(lambda: consumer.caught_up)
         assert consumer.lag() == 0
+
+
+async def test_thousands_of_messages_fetched_behind_a_hung_write_are_lag_until_applied(
+    store_settings, kafka_io, dead_letters
+) -> None:
+    # Given a consumer caught up with the topic, whose handler's writes hang from now on
+    handler = gated(store_settings("backlog"))
+    caught_up_to = (await kafka_io.mark(TOPIC)).mark
+    with handler.store.tracked(
+        *(
+            Tracking(tracking_name(tp.topic, tp.partition), end - 1)
+            for tp, end in caught_up_to.items()
+            if end
+        )
+    ):
+        pass
+    # and a backlog of thousands of messages on one partition (one key: they fit in one
+    # fetch, so the consumer gets them all at once), written to Kafka between two moments
+    backlog = 2000
+    burst = [(b"one-key", lead_message(f"lead-{uuid4().hex[:8]}")[1]) for _ in range(backlog)]
+    began_writing = time.time()
+    await kafka_io.produce(TOPIC, burst)
+    ended_writing = time.time()
+    ends = (await kafka_io.mark(TOPIC)).mark
+    consumer = TrackedConsumer(
+        handler, kafka_io.bootstrap_servers, f"test-{uuid4().hex[:8]}", dead_letters
+    )
+
+    async with running(consumer):
+        # When the consumer has fetched all of them (Kafka's fetch position is at the end of
+        # every partition) and handed them to the write, which hangs
+        fetched: dict = {}
+        while fetched != ends:
+            await asyncio.sleep(0.05)
+            fetched = await consumer.fetch_positions()
+        await kafka_io.eventually(lambda: fetched_every_partition(consumer))
+
+        # Then every one of them is lag, none is counted as applied
+        assert consumer.lag() == backlog
+        assert not consumer.caught_up
+        await kafka_io.eventually(lambda: metric("consumer_lag_messages", handler.name) == backlog)
+        assert metric("consumer_applied_total", handler.name) == 0
+
+        # And the oldest of them was written while the backlog was, and keeps ageing
+        written_at = time.time() - consumer.health().oldest_unapplied_age_seconds
+        assert began_writing - 0.01 <= written_at <= ended_writing + 0.01
+        age = "consumer_oldest_unapplied_age_seconds"
+        await kafka_io.eventually(lambda: metric(age, handler.name, max) > 0)
+        shown = metric(age, handler.name, max)
+        await kafka_io.eventually(lambda: metric(age, handler.name, max) >= shown + 1)
+        assert consumer.lag() == backlog
+
+        # And once the write goes through, all of them were applied once and nothing waits
+        handler.gate.set()
+        await kafka_io.eventually(lambda: consumer.caught_up)
+        assert consumer.lag() == 0
+        assert consumer.health().oldest_unapplied_age_seconds == 0
+        await kafka_io.eventually(lambda: metric(age, handler.name, max) == 0)
+        assert metric("consumer_lag_messages", handler.name) == 0
+        assert metric("consumer_applied_total", handler.name) == backlog
 
 
 async def test_a_consumer_whose_handler_does_not_move_reports_itself_stalled(

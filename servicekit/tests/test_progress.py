@@ -150,3 +150,100 @@ def test_revoked_partitions_are_no_longer_lag() -> None:
     assert progress.behind() == {PAYMENTS: 5}
     progress.observe(ORDERS, end=99)  # a late observation of a revoked partition is ignored
     assert progress.lag() == 5
+
+
+def test_the_oldest_fetched_message_not_applied_gives_the_age_until_it_is_applied() -> None:
+    # Given 500 messages written to Kafka 40 s to 10 s ago, fetched and waiting on the handler
+    clock = Clock()
+    progress = Progress(clock, wall_clock=clock)
+    progress.assign(ORDERS, next_offset=100)
+    progress.observe(ORDERS, end=600)
+    progress.fetched(ORDERS, last_offset=599, oldest=clock.now - 40, newest=clock.now - 10)
+
+    # When the handler takes 20 s to write them
+    clock.now += 20
+
+    # Then the age is that of the oldest, still waiting
+    assert progress.unapplied_ages() == {ORDERS: 60.0}
+    assert progress.oldest_unapplied_age() == 60.0
+
+    # And once they are applied, nothing waits and the age is 0
+    progress.observe(ORDERS, next_offset=600)
+    assert progress.unapplied_ages() == {ORDERS: 0.0}
+
+
+def test_the_age_follows_the_oldest_batch_still_waiting() -> None:
+    clock = Clock()
+    progress = Progress(clock, wall_clock=clock)
+    progress.assign(ORDERS, next_offset=0)
+    progress.observe(ORDERS, end=200)
+    progress.fetched(ORDERS, last_offset=99, oldest=clock.now - 30, newest=clock.now - 20)
+    progress.fetched(ORDERS, last_offset=199, oldest=clock.now - 20, newest=clock.now - 5)
+
+    progress.observe(ORDERS, next_offset=100)  # the first batch is applied
+
+    assert progress.unapplied_ages() == {ORDERS: 20.0}
+
+
+def test_messages_not_fetched_behind_a_backlog_are_as_old_as_the_last_one_applied() -> None:
+    # Given a partition never caught up, whose handler applied messages written 300 s ago
+    clock = Clock()
+    progress = Progress(clock, wall_clock=clock)
+    progress.assign(ORDERS, next_offset=0)
+    progress.observe(ORDERS, end=10_000)
+    progress.fetched(ORDERS, last_offset=4999, oldest=clock.now - 320, newest=clock.now - 300)
+    progress.observe(ORDERS, next_offset=5000)
+
+    # When the next messages are not fetched yet
+    clock.now += 2
+
+    # Then they are at most as old as the last one applied, not as fresh as the last write
+    assert progress.unapplied_ages() == {ORDERS: 302.0}
+
+
+def test_a_message_not_fetched_after_a_quiet_time_is_at_most_as_old_as_the_quiet() -> None:
+    # Given a partition caught up whose last message was written an hour ago
+    clock = Clock()
+    progress = Progress(clock, wall_clock=clock)
+    progress.assign(ORDERS, next_offset=0)
+    progress.observe(ORDERS, end=10)
+    progress.fetched(ORDERS, last_offset=9, oldest=clock.now - 3600, newest=clock.now - 3600)
+    progress.observe(ORDERS, next_offset=10)
+    clock.now += 30
+    progress.observe(ORDERS, end=10)
+
+    # When a message arrives and is not fetched yet
+    clock.now += 1
+    progress.observe(ORDERS, end=11)
+
+    # Then its age is the second since the partition was last seen caught up
+    assert progress.unapplied_ages() == {ORDERS: 1.0}
+
+
+def test_a_partition_given_back_forgets_what_it_had_fetched_before() -> None:
+    clock = Clock()
+    progress = Progress(clock, wall_clock=clock)
+    progress.assign(ORDERS, next_offset=0)
+    progress.observe(ORDERS, end=100)
+    progress.fetched(ORDERS, last_offset=99, oldest=clock.now - 50, newest=clock.now - 40)
+
+    progress.revoke([ORDERS])
+    progress.assign(ORDERS, next_offset=0)  # the consumer fetches again from offset 0
+    progress.observe(ORDERS, end=100)
+    clock.now += 5
+
+    assert progress.unapplied_ages() == {ORDERS: 5.0}  # since assigned, until fetched again
+
+
+def test_records_handed_over_while_the_partition_is_being_assigned_count() -> None:
+    # Given a poll handed to the handler before the consumer recorded the assignment
+    clock = Clock()
+    progress = Progress(clock, wall_clock=clock)
+    progress.fetched(ORDERS, last_offset=99, oldest=clock.now - 30, newest=clock.now - 20)
+
+    # When the assignment is recorded
+    progress.assign(ORDERS, next_offset=0)
+    progress.observe(ORDERS, end=100)
+
+    # Then the age is that of the records handed over
+    assert progress.unapplied_ages() == {ORDERS: 30.0}

@@ -151,7 +151,7 @@ async def test_readyz_names_a_stalled_consumer_until_it_applies_again(
             client, lambda _, body: any("stalled" in p for p in body["problems"]), timeout=60
         )
 
-        # Then /readyz fails, naming the consumer, what waits and for how long
+        # Then /readyz fails, naming the consumer, what waits, for how long, and how old it is
         assert status == 503
         (problem,) = body["problems"]
         assert problem.startswith(f"consumers: {handler.name} stalled, "), problem
@@ -159,6 +159,7 @@ async def test_readyz_names_a_stalled_consumer_until_it_applies_again(
         consumer = body["checks"]["consumers"]["detail"][handler.name]
         assert consumer["running"] is True
         assert consumer["lag"] > 0
+        assert consumer["oldest_unapplied_age_seconds"] >= 1
         assert body["checks"]["kafka"]["ok"] is True
 
         # And once the handler moves again, the service is ready with nothing left to apply
@@ -171,7 +172,8 @@ async def test_readyz_names_a_stalled_consumer_until_it_applies_again(
             ),
             timeout=30,
         )
-        assert body["checks"]["consumers"]["detail"][handler.name]["lag"] == 0
+        consumer = body["checks"]["consumers"]["detail"][handler.name]
+        assert (consumer["lag"], consumer["oldest_unapplied_age_seconds"]) == (0, 0)
 
 
 async def test_a_poison_message_is_counted_and_leaves_the_service_ready_across_a_restart(

@@ -17,7 +17,9 @@ messages a group dead-lettered is counted in the DLQ topics themselves
 
 Lag is what the handler has not applied yet, fetched or not, and a consumer whose
 applied position stops moving while messages wait reports itself stalled
-(:mod:`servicekit.progress`): /readyz shows both.
+(:mod:`servicekit.progress`): /readyz shows both, and how old the oldest message
+not applied is. ``consumer_applied_total`` counts a message once the handler
+committed it.
 
 Handlers are synchronous (eventsourcing and SQLAlchemy are): the runner calls
 them in a worker thread from its asyncio task, one poll at a time, and decodes the
@@ -183,7 +185,7 @@ class BatchApplier:
             and await self._apply_together(handler, fresh)
         ):
             for batch in fresh:
-                self._written(batch)
+                self._written(batch, applied=len(batch.deliveries))
             return
         for batch in fresh:
             await self._write(batch)
@@ -253,45 +255,54 @@ class BatchApplier:
     async def _write(self, batch: _Batch) -> None:
         tp, deliveries = batch.tp, batch.deliveries
         try:
-            await self._apply(deliveries, tp, batch.last_offset)
+            committed = await self._apply(deliveries, tp, batch.last_offset)
+            applied = len(deliveries) if committed else 0
         except _HandlerFailed:
-            await self._apply_one_by_one(deliveries, tp, batch.records)
+            applied = await self._apply_one_by_one(deliveries, tp, batch.records)
             await self._apply([], tp, batch.last_offset)
-        self._written(batch)
+        self._written(batch, applied)
 
-    def _written(self, batch: _Batch) -> None:
+    def _written(self, batch: _Batch, applied: int) -> None:
+        """The batch is behind the partition's tracking record; ``applied`` of its
+        messages were committed by this applier (not dead-lettered, not by another)."""
         self._applied[batch.tp] = batch.last_offset
-        metrics.MESSAGES_CONSUMED.labels(self.handler.name, batch.tp.topic).inc(
-            len(batch.deliveries)
-        )
+        for counter in (metrics.APPLIED, metrics.MESSAGES_CONSUMED):
+            counter.labels(self.handler.name, batch.tp.topic).inc(applied)
 
     async def _apply_one_by_one(
         self,
         deliveries: Sequence[Delivery],
         tp: TopicPartition,
         records: Sequence[ConsumerRecord[bytes, bytes]],
-    ) -> None:
+    ) -> int:
+        """Apply each message alone, dead-lettering those that fail; return how many
+        were applied."""
         by_offset = {record.offset: record for record in records}
+        applied = 0
         for delivery in deliveries:
             try:
-                await self._apply([delivery], tp, delivery.offset)
+                if await self._apply([delivery], tp, delivery.offset):
+                    applied += 1
             except _HandlerFailed as failure:
                 await self._dead_letter(by_offset[delivery.offset], f"handler error: {failure}")
                 await self._apply([], tp, delivery.offset)
+        return applied
 
-    async def _apply(self, deliveries: Sequence[Delivery], tp: TopicPartition, offset: int) -> None:
+    async def _apply(self, deliveries: Sequence[Delivery], tp: TopicPartition, offset: int) -> bool:
+        """Apply with the tracking record up to ``offset``: True once committed, False when
+        it had been applied already (by another replica, or before a restart)."""
         tracking = Tracking(tracking_name(tp.topic, tp.partition), offset)
         attempts = 0
         backoff = 0.2
         while True:
             try:
                 await asyncio.to_thread(self.handler.apply, deliveries, tracking)
-                return
+                return True
             except IntegrityError:
                 position = await asyncio.to_thread(self.handler.position, tp.topic, tp.partition)
                 if position is not None and position >= offset:
                     log.info("already applied", extra={"tracking": tracking.application_name})
-                    return
+                    return False
                 attempts += 1  # a concurrent writer changed an aggregate: try again
                 error: Exception | None = None
             except Exception as caught:
@@ -350,9 +361,18 @@ class WriteBehind(Generic[T]):
         await asyncio.sleep(0)  # let it begin: a poll already buffered never waits
 
     async def finished(self) -> T | None:
-        """The result of the write in flight, once written; None when there was none."""
-        pending, self.pending = self.pending, None
-        return None if pending is None else await pending
+        """The result of the write in flight, once written; None when there was none.
+
+        The write stays :attr:`pending` while it is awaited: the consumer's health reads
+        it to tell a hung write from a broker that stopped answering.
+        """
+        pending = self.pending
+        if pending is None:
+            return None
+        try:
+            return await pending
+        finally:
+            self.pending = None
 
 
 class _HandlerFailed(Exception):
@@ -395,8 +415,9 @@ class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
                 self.applier.forget(tp)
             self.progress.revoke(revoked)
             for tp in revoked:
-                with contextlib.suppress(KeyError):  # another member reports it now
-                    metrics.CONSUMER_LAG.remove(self.label, tp.topic, str(tp.partition))
+                for gauge in (metrics.CONSUMER_LAG, metrics.OLDEST_UNAPPLIED_AGE):
+                    with contextlib.suppress(KeyError):  # another member reports it now
+                        gauge.remove(self.label, tp.topic, str(tp.partition))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         next_offsets: dict[TopicPartition, int] = {}
@@ -433,6 +454,7 @@ class ConsumerHealth:
     running: bool
     caught_up: bool
     lag: int
+    oldest_unapplied_age_seconds: float
     dead_lettered: int | None
     last_fetch_seconds_ago: float | None
     problems: Sequence[str]
@@ -442,6 +464,7 @@ class ConsumerHealth:
             "running": self.running,
             "caught_up": self.caught_up,
             "lag": self.lag,
+            "oldest_unapplied_age_seconds": round(self.oldest_unapplied_age_seconds, 1),
             "dead_lettered": self.dead_lettered,
             "last_fetch_seconds_ago": (
                 None
@@ -475,6 +498,9 @@ class TrackedConsumer:
         self.stall_after = stall_after
         self.tally = DeadLetterTally(bootstrap_servers, group_id, handler.topics, handler.name)
         self.failure: str | None = None  # why it last stopped or restarted
+        for topic in handler.topics:  # a series from the start: rate() sees the first ones
+            for counter in (metrics.APPLIED, metrics.MESSAGES_CONSUMED):
+                counter.labels(handler.name, topic)
         self._consumer: AIOKafkaConsumer | None = None
         self._writes: WriteBehind[dict[TopicPartition, int]] = WriteBehind()
 
@@ -506,6 +532,18 @@ class TrackedConsumer:
             self._observe_now(consumer)
         return self.progress.lag()
 
+    async def fetch_positions(self) -> dict[TopicPartition, int]:
+        """Where the consumer fetches next, per assigned partition: Kafka's view, ahead of
+        what was applied while fetched records wait to be written, so never the lag."""
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        positions = {}
+        for tp in consumer.assignment():
+            with contextlib.suppress(IllegalStateError):  # revoked meanwhile
+                positions[tp] = await consumer.position(tp)
+        return positions
+
     def health(self) -> ConsumerHealth:
         """Running, lag, dead letters, and the problems that make the service not ready."""
         lag = self.lag()
@@ -524,7 +562,13 @@ class TrackedConsumer:
         ):
             problems.append(f"has had no fetch answered by the broker for {last_fetch:.0f} s")
         return ConsumerHealth(
-            self.running, self.caught_up, lag, self.dead_lettered, last_fetch, problems
+            self.running,
+            self.caught_up,
+            lag,
+            self.progress.oldest_unapplied_age(),
+            self.dead_lettered,
+            last_fetch,
+            problems,
         )
 
     async def run(self) -> None:
@@ -587,6 +631,7 @@ class TrackedConsumer:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=MAX_POLL_RECORDS)
                 decoded = await self.applier.decode(batches.items())
+                self._handed_over(decoded)
                 uncommitted.update(await self._writes.finished() or {})
                 if decoded:
                     await self._writes.begin(self._write(consumer, decoded))
@@ -626,6 +671,15 @@ class TrackedConsumer:
         except KafkaError as refused:
             log.info("offset commit skipped: %s", refused)
 
+    def _handed_over(self, decoded: Sequence[_Batch]) -> None:
+        """Note when the records about to be written were written to Kafka: the oldest
+        of them not applied tells how late the handler is."""
+        for batch in decoded:
+            stamps = [record.timestamp for record in batch.records if record.timestamp >= 0]
+            if stamps:
+                oldest, newest = min(stamps) / 1000, max(stamps) / 1000
+                self.progress.fetched(batch.tp, batch.last_offset, oldest, newest)
+
     def _observe_now(self, consumer: AIOKafkaConsumer) -> None:
         """Record each partition's end (as of its last fetch) and what the handler applied."""
         for tp in consumer.assignment():
@@ -653,8 +707,11 @@ class TrackedConsumer:
         self._export_lag()
 
     def _export_lag(self) -> None:
+        name = self.handler.name
         for tp, behind in self.progress.behind().items():
-            metrics.CONSUMER_LAG.labels(self.handler.name, tp.topic, str(tp.partition)).set(behind)
+            metrics.CONSUMER_LAG.labels(name, tp.topic, str(tp.partition)).set(behind)
+        for tp, age in self.progress.unapplied_ages().items():
+            metrics.OLDEST_UNAPPLIED_AGE.labels(name, tp.topic, str(tp.partition)).set(age)
 
     def _last_fetch_seconds_ago(self) -> float | None:
         """Since the broker last answered a fetch of an assigned partition (None: never)."""

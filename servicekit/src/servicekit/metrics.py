@@ -14,12 +14,32 @@ EVENTS_PUBLISHED = Counter(
     "relay_events_published_total", "Integration events acknowledged by Kafka", ["service"]
 )
 RELAY_LAG = Gauge("relay_lag_events", "Stored events not yet acknowledged by Kafka", ["service"])
+APPLIED = Counter(
+    "consumer_applied",
+    "Messages a consumer's handler applied: counted once their effect (or, for a message "
+    "without one, their tracking record) is committed; a write that failed and is retried "
+    "counts once it commits, a message dead-lettered or applied by another replica not at all",
+    ["consumer", "topic"],
+)
 MESSAGES_CONSUMED = Counter(
-    "consumer_messages_total", "Messages applied by a consumer", ["consumer", "topic"]
+    "consumer_messages_total",
+    "Deprecated: the same count as consumer_applied_total, which replaces it",
+    ["consumer", "topic"],
 )
 CONSUMER_LAG = Gauge(
     "consumer_lag_messages",
     "Messages of an assigned partition the handler has not applied yet (fetched or not)",
+    ["consumer", "topic", "partition"],
+)
+OLDEST_UNAPPLIED_AGE = Gauge(
+    "consumer_oldest_unapplied_age_seconds",
+    "Seconds since the oldest message of an assigned partition that the handler has not "
+    "applied yet was written to Kafka (its record timestamp); 0 when nothing waits. For "
+    "messages not fetched yet, an upper bound: the time since the newest message applied "
+    "was written or the partition was last caught up, whichever is later (since it was "
+    "assigned, while it knows neither). How late the consumer's effects are, whatever the "
+    "message rate: alert on max by (consumer). Per partition like consumer_lag_messages: "
+    "one stuck partition shows among moving ones, and each replica reports only its own",
     ["consumer", "topic", "partition"],
 )
 HANDLER_ERRORS = Counter(

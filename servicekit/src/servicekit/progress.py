@@ -7,6 +7,10 @@ waiting to be written (or stuck behind an unavailable database) are lag too.
 A partition is *stalled* when messages wait on it and the handler's position has
 not moved for a while; a partition that was caught up a moment ago is not, however
 long ago it last had something to do.
+
+How late the handler is, in time rather than messages, is the age of the oldest
+message not applied yet: known from the Kafka timestamps of the records handed to
+the handler, estimated for messages not fetched yet (see :meth:`Progress.unapplied_ages`).
 """
 
 from __future__ import annotations
@@ -18,11 +22,23 @@ from dataclasses import dataclass
 from aiokafka import TopicPartition
 
 
+@dataclass(frozen=True)
+class _Fetched:
+    """Records handed to the handler, up to ``last_offset``, and when they were written."""
+
+    last_offset: int
+    oldest: float  # the earliest Kafka timestamp among them, seconds since the epoch
+    newest: float
+
+
 @dataclass
 class _Partition:
     next_offset: int  # the first offset not applied
     end: int | None  # the partition's end at the last fetch; None before any fetch
     moved_at: float  # when next_offset last moved, or the partition was last caught up
+    assigned_at: float  # wall clock, as the times below
+    quiet_at: float | None = None  # when last seen caught up; None: not since assigned
+    applied_newest: float | None = None  # the Kafka timestamp of the newest record applied
 
 
 @dataclass(frozen=True)
@@ -52,10 +68,18 @@ class Progress:
     restarts over and over without applying anything still shows as stalled.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.clock = clock
+        self.wall_clock = wall_clock  # Kafka timestamps are wall-clock times
         self._partitions: dict[TopicPartition, _Partition] = {}
         self._assigned: set[TopicPartition] = set()
+        #: records handed to the handler and not applied, by partition; kept apart from the
+        #: assignment: a poll may be handed over while the partition is being assigned
+        self._fetched: dict[TopicPartition, list[_Fetched]] = {}
 
     def assign(self, tp: TopicPartition, next_offset: int) -> None:
         """The consumer owns ``tp`` and will apply from ``next_offset`` on."""
@@ -67,11 +91,14 @@ class Progress:
             and known.end > next_offset
         )
         if not stuck:  # only a partition that was behind and still is keeps its clock
-            self._partitions[tp] = _Partition(next_offset, None, self.clock())
+            self._partitions[tp] = _Partition(next_offset, None, self.clock(), self.wall_clock())
+        self._fetched[tp] = [f for f in self._fetched.get(tp, []) if f.last_offset >= next_offset]
         self._assigned.add(tp)
 
     def revoke(self, tps: Iterable[TopicPartition]) -> None:
-        self._assigned.difference_update(tps)
+        for tp in tps:
+            self._assigned.discard(tp)
+            self._fetched.pop(tp, None)  # given back, it is fetched again
 
     @property
     def assigned(self) -> set[TopicPartition]:
@@ -90,8 +117,22 @@ class Progress:
         if next_offset is not None and next_offset > partition.next_offset:
             partition.next_offset = next_offset
             partition.moved_at = now
+            fetched = self._fetched.get(tp, [])
+            applied = [f.newest for f in fetched if f.last_offset < next_offset]
+            if applied:
+                partition.applied_newest = max([*applied, partition.applied_newest or 0.0])
+                self._fetched[tp] = [f for f in fetched if f.last_offset >= next_offset]
         if partition.end is not None and partition.end <= partition.next_offset:
             partition.moved_at = now  # caught up: whatever comes next starts the clock anew
+            partition.quiet_at = self.wall_clock()
+
+    def fetched(self, tp: TopicPartition, last_offset: int, oldest: float, newest: float) -> None:
+        """Records up to ``last_offset``, written to Kafka between ``oldest`` and ``newest``
+        (seconds since the epoch), were handed to the handler and wait to be applied."""
+        partition = self._partitions.get(tp)
+        if partition is not None and tp in self._assigned and last_offset < partition.next_offset:
+            return  # applied already
+        self._fetched.setdefault(tp, []).append(_Fetched(last_offset, oldest, newest))
 
     def behind(self) -> dict[TopicPartition, int]:
         """Messages not applied yet, per assigned partition whose end is known."""
@@ -103,6 +144,39 @@ class Progress:
 
     def lag(self) -> int:
         return sum(self.behind().values())
+
+    def unapplied_ages(self) -> dict[TopicPartition, float]:
+        """Seconds since the oldest message not applied was written to Kafka, per assigned
+        partition whose end is known; 0 where nothing waits.
+
+        The oldest fetched record not applied gives it. When what waits was not handed
+        to the handler yet, it is estimated: the messages waiting were written after the
+        newest one applied and after the partition was last seen caught up, so the age
+        is at most the time since the later of the two. A partition that has been neither
+        caught up nor applied since it was assigned shows the time since then, less than
+        the true age, until its records are handed over.
+        """
+        now = self.wall_clock()
+        ages = {}
+        for tp, waiting in self.behind().items():
+            partition = self._partitions[tp]
+            if not waiting:
+                ages[tp] = 0.0
+                continue
+            known = [t for t in (partition.quiet_at, partition.applied_newest) if t is not None]
+            fetched = self._fetched.get(tp)
+            if fetched:  # what was applied is no longer there (see observe)
+                since = min(f.oldest for f in fetched)
+            elif known:
+                since = max(known)
+            else:
+                since = partition.assigned_at
+            ages[tp] = max(now - since, 0.0)
+        return ages
+
+    def oldest_unapplied_age(self) -> float:
+        """The age of the oldest message not applied on any assigned partition (0: none)."""
+        return max(self.unapplied_ages().values(), default=0.0)
 
     def caught_up(self) -> bool:
         """Some partitions are owned, every one of them was fetched and is fully applied."""
