@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import Column, Connection, Index, Integer, MetaData, String, Table, inspect, select
 
 from contracts import Envelope
@@ -204,3 +204,34 @@ async def test_a_read_model_rebuilt_from_offset_zero_equals_the_live_one_indexes
     with projection.store.reading() as connection:
         indexes = inspect(connection).get_indexes("sightings")
     assert [index["name"] for index in indexes] == ["sightings_by_times"]
+
+
+async def test_a_group_committed_past_the_tracking_record_still_applies_every_message(
+    store_settings, kafka_io, dead_letters
+) -> None:
+    """As after a read model rebuilt beside the old one under the same group: the
+    tracking record, not the group's committed offset, says where to resume."""
+    prefix = f"lead-{uuid4().hex[:8]}-"
+    group = f"test-{uuid4().hex[:8]}"
+    await kafka_io.produce(TOPIC, [lead_message(f"{prefix}{i}") for i in range(200)])
+    await commit_the_end(kafka_io.bootstrap_servers, group)
+    projection = sightings(store_settings("beside"))
+
+    consumer = TrackedConsumer(projection, kafka_io.bootstrap_servers, group, dead_letters)
+    await run_until(consumer, lambda: len(projection.counts(prefix)) == 200, kafka_io)
+
+    assert projection.counts(prefix) == {f"{prefix}{i}": 1 for i in range(200)}
+
+
+async def commit_the_end(bootstrap_servers: str, group: str) -> None:
+    committer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False
+    )
+    partitions = await kafka.partitions_of(bootstrap_servers, [TOPIC])
+    await committer.start()
+    try:
+        ends = await committer.end_offsets(partitions)
+        committer.assign(partitions)
+        await committer.commit(ends)
+    finally:
+        await committer.stop()

@@ -420,6 +420,17 @@ class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]
                         gauge.remove(self.label, tp.topic, str(tp.partition))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        """Seek each partition to its tracked position. The partitions are paused until
+        all are sought, before anything is awaited: otherwise records fetched from the
+        group's committed offset (ahead of the tracking record after a read model was
+        rebuilt beside the old one) could reach the handler and skip what lies between."""
+        self.consumer.pause(*assigned)
+        try:
+            await self._seek_to_tracked(assigned)
+        finally:
+            self.consumer.resume(*(tp for tp in assigned if tp in self.consumer.assignment()))
+
+    async def _seek_to_tracked(self, assigned: set[TopicPartition]) -> None:
         next_offsets: dict[TopicPartition, int] = {}
         untracked = []
         for tp in assigned:
