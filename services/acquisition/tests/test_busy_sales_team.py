@@ -3,7 +3,9 @@
 Every lead the rules assign takes a turn in its team's rotation (the round-robin),
 so leads captured at the same moment all write the same aggregate: the service
 settles that among its writers, and a client never sees a conflict it did not
-cause.
+cause. The rotation's history grows with every lead the team was given, and a
+campaign's with every cost booked on it; both are snapshotted, so loading them
+costs the same after the thousandth event as after the first.
 """
 
 from __future__ import annotations
@@ -12,19 +14,30 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from eventsourcing.application import project_aggregate
 from fastapi.testclient import TestClient
 
-from acquisition.app import Acquisition
+from acquisition.app import (
+    CAMPAIGN_SNAPSHOT_INTERVAL,
+    ROTATION_SNAPSHOT_INTERVAL,
+    Acquisition,
+    CampaignPlan,
+    Policy,
+)
 from acquisition.bootstrap import build_runtime, create_app
-from acquisition.domain.assignment import Rotation
+from acquisition.domain.assignment import AssignmentRules, Rotation
+from acquisition.domain.campaign import Channel
+from acquisition.domain.lead import LeadSource
 from acquisition.settings import AcquisitionSettings
 from servicekit.auth import issue_token
+from servicekit.eventstore import store_environment
 from servicekit.settings import DEV_SIGNING_KEY, ServiceSettings
 
 SALES = {"Authorization": f"Bearer {issue_token(DEV_SIGNING_KEY, 'sally', ['sales'])}"}
@@ -160,3 +173,57 @@ def test_costs_booked_at_once_on_one_campaign_are_all_counted(acquisition) -> No
 
     assert [response.status_code for response in responses] == [200] * 10
     assert app.campaign(UUID(campaign["campaign_id"])).actual_cost == Decimal("125.00")
+
+
+def test_a_rotation_loads_from_its_latest_snapshot_however_many_leads_it_assigned(
+    store_settings,
+) -> None:
+    rules = AssignmentRules(teams={"inside": ["al", "bo", "cy"]}, default_team="inside")
+    app = Acquisition(
+        store_environment(store_settings("acquisition")), policy=Policy(assignment=rules)
+    )
+    assigned = 5 * ROTATION_SNAPSHOT_INTERVAL + 7
+    for n in range(assigned):
+        app.capture_lead(uuid4(), "Ada", f"L{n}", None, None, None, LeadSource.WEB_FORM)
+    rotation_id = Rotation.create_id("inside")
+
+    assert app.snapshots is not None
+    latest = list(app.snapshots.get(rotation_id, desc=True, limit=1))
+    assert [snapshot.originator_version for snapshot in latest] == [5 * ROTATION_SNAPSHOT_INTERVAL]
+    replayed_after_it = list(app.events.get(rotation_id, gt=latest[0].originator_version))
+    assert len(replayed_after_it) == 8  # its start and `assigned` turns, less 5 intervals
+    loaded: Rotation = app.repository.get(rotation_id)
+    assert loaded.__dict__ == project_aggregate(None, events_of(app, rotation_id)).__dict__
+    assert loaded.next_member(rules.teams["inside"]) == ["al", "bo", "cy"][assigned % 3]
+    app.close()
+
+
+def test_a_campaign_loads_from_its_latest_snapshot_however_many_costs_it_booked(
+    store_settings,
+) -> None:
+    app = Acquisition(store_environment(store_settings("acquisition")))
+    plan = CampaignPlan(
+        "Always-on search", Channel.SEARCH, date(2026, 1, 1), None, Decimal("5000"), "EUR"
+    )
+    campaign_id = app.launch_campaign(uuid4(), plan).id
+    booked = CAMPAIGN_SNAPSHOT_INTERVAL + 3
+    for day in range(booked):
+        app.record_campaign_cost(
+            campaign_id,
+            Decimal("9.99"),
+            "EUR",
+            date(2026, 1, 1) + timedelta(days=day),
+            request_id=f"invoice-{day}",
+        )
+
+    assert app.snapshots is not None
+    latest = list(app.snapshots.get(campaign_id, desc=True, limit=1))
+    assert [snapshot.originator_version for snapshot in latest] == [CAMPAIGN_SNAPSHOT_INTERVAL]
+    replayed_after_it = list(app.events.get(campaign_id, gt=latest[0].originator_version))
+    assert len(replayed_after_it) == 4  # its launch and `booked` costs, less one interval
+    loaded = app.campaign(campaign_id)
+    assert loaded.__dict__ == project_aggregate(None, events_of(app, campaign_id)).__dict__
+    assert loaded.actual_cost == Decimal("9.99") * booked
+    assert loaded.channel is Channel.SEARCH
+    assert not loaded.record_cost(Decimal("9.99"), "EUR", date(2026, 3, 1), None, "invoice-0")
+    app.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -36,6 +36,11 @@ from servicekit.preconditions import check_version
 
 Record = TypeVar("Record", Lead, Customer)
 Changed = TypeVar("Changed", Lead, Customer, Opportunity, Campaign, Activity)
+
+#: A team's rotation records every lead it assigns; loading it replays at most this many events.
+ROTATION_SNAPSHOT_INTERVAL = 50
+#: A campaign records every cost booked on it (an always-on campaign books one a day, for years).
+CAMPAIGN_SNAPSHOT_INTERVAL = 50
 
 
 class ContactDirectory(Protocol):
@@ -108,6 +113,10 @@ class Acquisition(ServiceApplication):
     a retried command (Idempotency-Key, an id that exists) is recognised on every attempt."""
 
     name = "acquisition"
+    snapshotting_intervals: ClassVar = {
+        Rotation: ROTATION_SNAPSHOT_INTERVAL,
+        Campaign: CAMPAIGN_SNAPSHOT_INTERVAL,
+    }
 
     def __init__(
         self,
