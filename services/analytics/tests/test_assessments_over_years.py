@@ -12,10 +12,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from analytics.app import Analytics
+from eventsourcing.application import project_aggregate
+
+from analytics.app import ASSESSMENT_SNAPSHOT_INTERVAL, Analytics
 from analytics.domain.assessment import Assessment, CustomerAssessment, SignalPolicy
 from servicekit.eventstore import store_environment
 from servicekit.settings import ServiceSettings
@@ -35,6 +37,34 @@ def standing(week: int) -> Assessment:
 
 def events_of(app: Analytics, customer_id: str) -> list[Any]:
     return list(app.events.get(CustomerAssessment.id_for(customer_id)))
+
+
+def test_an_assessment_loads_from_its_latest_snapshot_however_many_runs_assessed_it(
+    store_settings: Callable[[str], ServiceSettings],
+) -> None:
+    app = Analytics(store_environment(store_settings("analytics")))
+    weeks = 2 * 52
+    for week in range(weeks):
+        as_of = FIRST_MONDAY + timedelta(weeks=week)
+        app.record_assessments({"c-1": standing(week), "c-2": standing(0)}, POLICY, as_of)
+    assessment_id = CustomerAssessment.id_for("c-1")
+
+    recorded = len(events_of(app, "c-1"))
+    assert recorded == 3 * weeks  # started with two signals, then three every week
+    assert app.snapshots is not None
+    latest = list(app.snapshots.get(assessment_id, desc=True, limit=1))
+    last_interval = recorded // ASSESSMENT_SNAPSHOT_INTERVAL * ASSESSMENT_SNAPSHOT_INTERVAL
+    assert len(latest) == 1
+    taken_at = latest[0].originator_version
+    assert last_interval <= taken_at <= last_interval + 2  # by the run that crossed it
+    replayed_after_it = list(app.events.get(assessment_id, gt=taken_at))
+    assert len(replayed_after_it) == recorded - taken_at < ASSESSMENT_SNAPSHOT_INTERVAL
+    loaded = app.assessment("c-1")
+    assert loaded is not None
+    assert loaded.__dict__ == project_aggregate(None, events_of(app, "c-1")).__dict__
+    assert (loaded.segment, loaded.at_risk, loaded.lifetime_value) == ("At risk", True, 40.0)
+    assert not list(app.snapshots.get(CustomerAssessment.id_for("c-2")))  # assessed once
+    app.close()
 
 
 def test_two_replicas_recording_one_run_at_once_both_succeed_and_signal_once(

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import ClassVar
 
 from eventsourcing.application import AggregateNotFoundError
 
 from analytics.domain.assessment import Assessment, CustomerAssessment, SignalPolicy
 from servicekit.eventstore import ServiceApplication
 
+#: Every run may add a signal or three to each customer's assessment, week after week for
+#: years; loading one replays at most this many events.
+ASSESSMENT_SNAPSHOT_INTERVAL = 20
+
 
 class Analytics(ServiceApplication):
     name = "analytics"
+    snapshotting_intervals: ClassVar = {CustomerAssessment: ASSESSMENT_SNAPSHOT_INTERVAL}
 
     def record_assessments(
         self, assessed: Mapping[str, Assessment], policy: SignalPolicy, as_of: datetime
