@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from functools import partial
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -33,6 +34,12 @@ from servicekit.idempotency import ensure_same_request
 from servicekit.preconditions import check_version
 
 Record = TypeVar("Record", Lead, Customer)
+Changed = TypeVar("Changed", Lead, Customer, Opportunity, Campaign, Activity)
+
+#: A team's rotation records every lead it assigns; loading it replays at most this many events.
+ROTATION_SNAPSHOT_INTERVAL = 50
+#: A campaign records every cost booked on it (an always-on campaign books one a day, for years).
+CAMPAIGN_SNAPSHOT_INTERVAL = 50
 
 
 class ContactDirectory(Protocol):
@@ -99,7 +106,16 @@ def _distinct(values: Iterable[str | None]) -> list[str]:
 
 
 class Acquisition(ServiceApplication):
+    """Every command decides on the state as it stands and, when another writer saved the
+    same aggregate first (a team's rotation, a campaign's costs, a lead an activity just
+    engaged), decides again: a client sees a conflict only for its own stale If-Match, and
+    a retried command (Idempotency-Key, an id that exists) is recognised on every attempt."""
+
     name = "acquisition"
+    snapshotting_intervals: ClassVar = {
+        Rotation: ROTATION_SNAPSHOT_INTERVAL,
+        Campaign: CAMPAIGN_SNAPSHOT_INTERVAL,
+    }
 
     def __init__(
         self,
@@ -123,6 +139,23 @@ class Acquisition(ServiceApplication):
             return False
         check_version(before, expected_version)
         return True
+
+    def _change(
+        self,
+        kind: type[Changed],
+        aggregate_id: UUID,
+        expected_version: int | None,
+        decision: Callable[[Changed], bool],
+    ) -> Changed:
+        """Apply ``decision`` to the aggregate as it stands and save what it changed."""
+
+        def attempt() -> Changed:
+            aggregate = self.fetch(kind, aggregate_id)
+            if self._decide(aggregate, expected_version, lambda: decision(aggregate)):
+                self.save(aggregate)
+            return aggregate
+
+        return self.retrying(attempt)
 
     # leads
 
@@ -150,16 +183,20 @@ class Acquisition(ServiceApplication):
             "campaign_id": campaign_id,
             "country": (country or region_of_phone(phone) or "").upper() or None,
         }
-        if lead_id in self.repository:
-            existing = self.lead(lead_id)
-            ensure_same_request(existing, request)
-            return existing
-        lead = Lead(id=lead_id, **request)
-        lead.rescore(self.policy.scoring)
-        lead.flag_duplicates(find_duplicates(lead.card, self.directory.look_alikes(lead.card)))
-        rotation = self._assign_by_rules(lead)
-        self.save(lead, *([rotation] if rotation else []))
-        return lead
+
+        def attempt() -> Lead:
+            if lead_id in self.repository:
+                existing = self.lead(lead_id)
+                ensure_same_request(existing, request)
+                return existing
+            lead = Lead(id=lead_id, **request)
+            lead.rescore(self.policy.scoring)
+            lead.flag_duplicates(find_duplicates(lead.card, self.directory.look_alikes(lead.card)))
+            rotation = self._assign_by_rules(lead)
+            self.save(lead, *([rotation] if rotation else []))
+            return lead
+
+        return self.retrying(attempt)
 
     def _assign_by_rules(self, lead: Lead, request_id: str | None = None) -> Rotation | None:
         chosen = self.policy.assignment.team_for(lead.country, lead.source.value)
@@ -188,10 +225,9 @@ class Acquisition(ServiceApplication):
         request_id: str | None = None,
         expected_version: int | None = None,
     ) -> Lead:
-        lead = self.lead(lead_id)
-        if self._decide(lead, expected_version, lambda: lead.contact(channel, request_id)):
-            self.save(lead)
-        return lead
+        return self._change(
+            Lead, lead_id, expected_version, lambda lead: lead.contact(channel, request_id)
+        )
 
     def qualify_lead(
         self,
@@ -200,10 +236,9 @@ class Acquisition(ServiceApplication):
         request_id: str | None = None,
         expected_version: int | None = None,
     ) -> Lead:
-        lead = self.lead(lead_id)
-        if self._decide(lead, expected_version, lambda: lead.qualify(note, request_id)):
-            self.save(lead)
-        return lead
+        return self._change(
+            Lead, lead_id, expected_version, lambda lead: lead.qualify(note, request_id)
+        )
 
     def disqualify_lead(
         self,
@@ -213,10 +248,9 @@ class Acquisition(ServiceApplication):
         request_id: str | None = None,
         expected_version: int | None = None,
     ) -> Lead:
-        lead = self.lead(lead_id)
-        if self._decide(lead, expected_version, lambda: lead.disqualify(reason, note, request_id)):
-            self.save(lead)
-        return lead
+        return self._change(
+            Lead, lead_id, expected_version, lambda lead: lead.disqualify(reason, note, request_id)
+        )
 
     def assign_lead(
         self,
@@ -226,30 +260,36 @@ class Acquisition(ServiceApplication):
         expected_version: int | None = None,
     ) -> Lead:
         """To ``owner`` (manual reassignment), or by the assignment rules when None."""
-        lead = self.lead(lead_id)
-        rotations: list[Rotation] = []
 
-        def decide() -> bool:
-            if owner is not None:
-                return lead.assign(owner, None, "manual", request_id)
-            rotation = self._assign_by_rules(lead, request_id)
-            if rotation is None:
-                raise IllegalTransition("no assignment rule names a team with members")
-            rotations.append(rotation)
-            return True
+        def attempt() -> Lead:
+            lead = self.lead(lead_id)
+            rotations: list[Rotation] = []
 
-        if self._decide(lead, expected_version, decide):
-            self.save(lead, *rotations)
-        return lead
+            def decide() -> bool:
+                if owner is not None:
+                    return lead.assign(owner, None, "manual", request_id)
+                rotation = self._assign_by_rules(lead, request_id)
+                if rotation is None:
+                    raise IllegalTransition("no assignment rule names a team with members")
+                rotations.append(rotation)
+                return True
+
+            if self._decide(lead, expected_version, decide):
+                self.save(lead, *rotations)
+            return lead
+
+        return self.retrying(attempt)
 
     def record_engagement(self, lead_id: UUID, kind: str, channel: str) -> Lead:
         """An activity with the lead: it is contacted by now and its score may move."""
-        lead = self.lead(lead_id)
-        lead.engage(kind)
-        lead.contact(channel)
-        lead.rescore(self.policy.scoring)
-        self.save(lead)
-        return lead
+
+        def engaging(lead: Lead) -> bool:
+            lead.engage(kind)
+            lead.contact(channel)
+            lead.rescore(self.policy.scoring)
+            return True
+
+        return self._change(Lead, lead_id, None, engaging)
 
     def merge_leads(
         self,
@@ -258,13 +298,18 @@ class Acquisition(ServiceApplication):
         request_id: str | None = None,
         expected_version: int | None = None,
     ) -> Lead:
-        survivor = self.lead(survivor_id)
-        duplicate = self._duplicate(Lead, duplicate_id)
-        if self._decide(survivor, expected_version, lambda: survivor.absorb(duplicate, request_id)):
-            duplicate.merge_into(survivor.id)
-            survivor.rescore(self.policy.scoring)
-            self.save(survivor, duplicate)
-        return survivor
+
+        def attempt() -> Lead:
+            survivor = self.lead(survivor_id)
+            duplicate = self._duplicate(Lead, duplicate_id)
+            absorbing = partial(survivor.absorb, duplicate, request_id)
+            if self._decide(survivor, expected_version, absorbing):
+                duplicate.merge_into(survivor.id)
+                survivor.rescore(self.policy.scoring)
+                self.save(survivor, duplicate)
+            return survivor
+
+        return self.retrying(attempt)
 
     def convert_lead(
         self,
@@ -274,42 +319,49 @@ class Acquisition(ServiceApplication):
         open_opportunity: OpportunityDraft | None = None,
     ) -> tuple[Customer, Opportunity | None]:
         """The lead becomes a customer (and a deal when asked); a retry finds both again."""
-        lead = self.lead(lead_id)
-        customer_id = Customer.id_for_lead(lead.id)
-        opportunity_id = Opportunity.id_for_lead(lead.id)
-        if not self._decide(lead, expected_version, lambda: lead.convert(customer_id, request_id)):
-            opened = self.opportunity(opportunity_id) if opportunity_id in self.repository else None
-            return self.customer(customer_id), opened
-        customer = Customer(
-            id=customer_id,
-            first_name=lead.first_name,
-            last_name=lead.last_name,
-            email=lead.email,
-            phone=lead.phone,
-            company=lead.company,
-            birthday=None,
-            source=lead.source.value,
-            lead_id=lead.id,
-            campaign_id=lead.campaign_id,
-        )
-        opportunity = None
-        if open_opportunity is not None:
-            draft = open_opportunity
-            opportunity = Opportunity.open(
-                opportunity_id,
-                self.policy.pipelines.get(draft.pipeline),
-                title=draft.title,
-                amount=draft.amount,
-                currency=draft.currency,
-                owner=draft.owner or lead.owner or "unassigned",
-                customer_id=customer_id,
+        customer_id = Customer.id_for_lead(lead_id)
+        opportunity_id = Opportunity.id_for_lead(lead_id)
+
+        def attempt() -> tuple[Customer, Opportunity | None]:
+            lead = self.lead(lead_id)
+            converting = partial(lead.convert, customer_id, request_id)
+            if not self._decide(lead, expected_version, converting):
+                opened = None
+                if opportunity_id in self.repository:
+                    opened = self.opportunity(opportunity_id)
+                return self.customer(customer_id), opened
+            customer = Customer(
+                id=customer_id,
+                first_name=lead.first_name,
+                last_name=lead.last_name,
+                email=lead.email,
+                phone=lead.phone,
+                company=lead.company,
+                birthday=None,
+                source=lead.source.value,
                 lead_id=lead.id,
-                stage=draft.stage,
-                expected_close=draft.expected_close,
                 campaign_id=lead.campaign_id,
             )
-        self.save(lead, customer, *([opportunity] if opportunity else []))
-        return customer, opportunity
+            opportunity = None
+            if open_opportunity is not None:
+                draft = open_opportunity
+                opportunity = Opportunity.open(
+                    opportunity_id,
+                    self.policy.pipelines.get(draft.pipeline),
+                    title=draft.title,
+                    amount=draft.amount,
+                    currency=draft.currency,
+                    owner=draft.owner or lead.owner or "unassigned",
+                    customer_id=customer_id,
+                    lead_id=lead.id,
+                    stage=draft.stage,
+                    expected_close=draft.expected_close,
+                    campaign_id=lead.campaign_id,
+                )
+            self.save(lead, customer, *([opportunity] if opportunity else []))
+            return customer, opportunity
+
+        return self.retrying(attempt)
 
     # customers
 
@@ -335,7 +387,7 @@ class Acquisition(ServiceApplication):
             "source": source,
             "erp_customer_number": erp_customer_number,
         }
-        return self.create_once(Customer, customer_id, request)
+        return self.retrying(partial(self.create_once, Customer, customer_id, request))
 
     def change_customer_profile(
         self,
@@ -352,10 +404,11 @@ class Acquisition(ServiceApplication):
             clean["phones"] = _distinct(
                 normalize_phone(p, region, "phones") for p in clean["phones"]
             )
-        customer = self.customer(customer_id)
-        if self._decide(customer, expected_version, lambda: customer.change_profile(clean)):
-            self.save(customer)
-        return customer
+
+        def changing(customer: Customer) -> bool:
+            return customer.change_profile(clean)
+
+        return self._change(Customer, customer_id, expected_version, changing)
 
     def give_consents(
         self,
@@ -363,10 +416,11 @@ class Acquisition(ServiceApplication):
         consents: Sequence[Consent],
         expected_version: int | None = None,
     ) -> Customer:
-        customer = self.customer(customer_id)
-        if self._decide(customer, expected_version, lambda: customer.give_consents(consents)):
-            self.save(customer)
-        return customer
+
+        def giving(customer: Customer) -> bool:
+            return customer.give_consents(consents)
+
+        return self._change(Customer, customer_id, expected_version, giving)
 
     def merge_customers(
         self,
@@ -376,12 +430,17 @@ class Acquisition(ServiceApplication):
         expected_version: int | None = None,
     ) -> Customer:
         """One person, two records: the survivor keeps both; the merge is published."""
-        survivor = self.customer(survivor_id)
-        duplicate = self._duplicate(Customer, duplicate_id)
-        if self._decide(survivor, expected_version, lambda: survivor.absorb(duplicate, request_id)):
-            duplicate.merge_into(survivor.id)
-            self.save(survivor, duplicate)
-        return survivor
+
+        def attempt() -> Customer:
+            survivor = self.customer(survivor_id)
+            duplicate = self._duplicate(Customer, duplicate_id)
+            absorbing = partial(survivor.absorb, duplicate, request_id)
+            if self._decide(survivor, expected_version, absorbing):
+                duplicate.merge_into(survivor.id)
+                self.save(survivor, duplicate)
+            return survivor
+
+        return self.retrying(attempt)
 
     def _duplicate(self, kind: type[Record], duplicate_id: UUID) -> Record:
         """The record a merge names in its request: one it cannot find is a refused
@@ -406,24 +465,28 @@ class Acquisition(ServiceApplication):
             "amount": draft.amount,
             "currency": draft.currency,
         }
-        if opportunity_id in self.repository:
-            existing = self.opportunity(opportunity_id)
-            ensure_same_request(existing, request)
-            return existing
-        self.customer(customer_id)  # 404 for a customer the CRM does not know
-        opportunity = Opportunity.open(
-            opportunity_id,
-            self.policy.pipelines.get(draft.pipeline),
-            title=draft.title,
-            amount=draft.amount,
-            currency=draft.currency,
-            owner=draft.owner or owner,
-            customer_id=customer_id,
-            stage=draft.stage,
-            expected_close=draft.expected_close,
-        )
-        self.save(opportunity)
-        return opportunity
+
+        def attempt() -> Opportunity:
+            if opportunity_id in self.repository:
+                existing = self.opportunity(opportunity_id)
+                ensure_same_request(existing, request)
+                return existing
+            self.customer(customer_id)  # 404 for a customer the CRM does not know
+            opportunity = Opportunity.open(
+                opportunity_id,
+                self.policy.pipelines.get(draft.pipeline),
+                title=draft.title,
+                amount=draft.amount,
+                currency=draft.currency,
+                owner=draft.owner or owner,
+                customer_id=customer_id,
+                stage=draft.stage,
+                expected_close=draft.expected_close,
+            )
+            self.save(opportunity)
+            return opportunity
+
+        return self.retrying(attempt)
 
     def opportunity(self, opportunity_id: UUID) -> Opportunity:
         return self.fetch(Opportunity, opportunity_id)
@@ -435,11 +498,11 @@ class Acquisition(ServiceApplication):
         request_id: str | None = None,
         expected_version: int | None = None,
     ) -> Opportunity:
-        deal = self.opportunity(opportunity_id)
-        pipeline = self.policy.pipelines.get(deal.pipeline)
-        if self._decide(deal, expected_version, lambda: deal.move_to(pipeline, stage, request_id)):
-            self.save(deal)
-        return deal
+
+        def moving(deal: Opportunity) -> bool:
+            return deal.move_to(self.policy.pipelines.get(deal.pipeline), stage, request_id)
+
+        return self._change(Opportunity, opportunity_id, expected_version, moving)
 
     def win_opportunity(
         self,
@@ -447,10 +510,9 @@ class Acquisition(ServiceApplication):
         request_id: str | None = None,
         expected_version: int | None = None,
     ) -> Opportunity:
-        deal = self.opportunity(opportunity_id)
-        if self._decide(deal, expected_version, lambda: deal.win(request_id)):
-            self.save(deal)
-        return deal
+        return self._change(
+            Opportunity, opportunity_id, expected_version, lambda deal: deal.win(request_id)
+        )
 
     def lose_opportunity(
         self,
@@ -460,10 +522,11 @@ class Acquisition(ServiceApplication):
         request_id: str | None = None,
         expected_version: int | None = None,
     ) -> Opportunity:
-        deal = self.opportunity(opportunity_id)
-        if self._decide(deal, expected_version, lambda: deal.lose(reason, note, request_id)):
-            self.save(deal)
-        return deal
+
+        def losing(deal: Opportunity) -> bool:
+            return deal.lose(reason, note, request_id)
+
+        return self._change(Opportunity, opportunity_id, expected_version, losing)
 
     # campaigns
 
@@ -474,21 +537,25 @@ class Acquisition(ServiceApplication):
             "budget": plan.budget,
             "currency": plan.currency,
         }
-        if campaign_id in self.repository:
-            existing = self.campaign(campaign_id)
-            ensure_same_request(existing, request)
-            return existing
-        campaign = Campaign.launch(
-            campaign_id,
-            plan.name,
-            plan.channel,
-            plan.starts_on,
-            plan.ends_on,
-            plan.budget,
-            plan.currency,
-        )
-        self.save(campaign)
-        return campaign
+
+        def attempt() -> Campaign:
+            if campaign_id in self.repository:
+                existing = self.campaign(campaign_id)
+                ensure_same_request(existing, request)
+                return existing
+            campaign = Campaign.launch(
+                campaign_id,
+                plan.name,
+                plan.channel,
+                plan.starts_on,
+                plan.ends_on,
+                plan.budget,
+                plan.currency,
+            )
+            self.save(campaign)
+            return campaign
+
+        return self.retrying(attempt)
 
     def campaign(self, campaign_id: UUID) -> Campaign:
         return self.fetch(Campaign, campaign_id)
@@ -503,14 +570,12 @@ class Acquisition(ServiceApplication):
         request_id: str | None = None,
         expected_version: int | None = None,
     ) -> Campaign:
-        campaign = self.campaign(campaign_id)
+        """Book a cost; invoices booked at the same moment are all counted."""
 
-        def recording() -> bool:
+        def recording(campaign: Campaign) -> bool:
             return campaign.record_cost(amount, currency, incurred_on, note, request_id)
 
-        if self._decide(campaign, expected_version, recording):
-            self.save(campaign)
-        return campaign
+        return self._change(Campaign, campaign_id, expected_version, recording)
 
     # activities
 
@@ -527,28 +592,32 @@ class Acquisition(ServiceApplication):
             "regarding": draft.regarding,
             "regarding_id": draft.regarding_id,
         }
-        if activity_id in self.repository:
-            existing = self.activity(activity_id)
-            ensure_same_request(existing, request)
-            return existing
-        self._ensure_known(draft.regarding, draft.regarding_id)
-        activity = Activity(
-            id=activity_id,
-            kind=draft.kind.value,
-            subject=draft.subject,
-            regarding=draft.regarding.value,
-            regarding_id=draft.regarding_id,
-            owner=draft.owner,
-            due_at=draft.due_at,
-        )
         if done is None and draft.kind is ActivityKind.NOTE:
             done = Completion()
-        if done is None:
-            self.save(activity)
+
+        def attempt() -> Activity:
+            if activity_id in self.repository:
+                existing = self.activity(activity_id)
+                ensure_same_request(existing, request)
+                return existing
+            self._ensure_known(draft.regarding, draft.regarding_id)
+            activity = Activity(
+                id=activity_id,
+                kind=draft.kind.value,
+                subject=draft.subject,
+                regarding=draft.regarding.value,
+                regarding_id=draft.regarding_id,
+                owner=draft.owner,
+                due_at=draft.due_at,
+            )
+            if done is None:
+                self.save(activity)
+                return activity
+            activity.complete(done.outcome, done.callback_at, done.note)
+            self.save(activity, *self._consequences(activity))
             return activity
-        activity.complete(done.outcome, done.callback_at, done.note)
-        self.save(activity, *self._consequences(activity))
-        return activity
+
+        return self.retrying(attempt)
 
     def complete_activity(
         self,
@@ -557,14 +626,18 @@ class Acquisition(ServiceApplication):
         request_id: str | None = None,
         expected_version: int | None = None,
     ) -> Activity:
-        activity = self.activity(activity_id)
 
-        def completing() -> bool:
-            return activity.complete(done.outcome, done.callback_at, done.note, request_id)
+        def attempt() -> Activity:
+            activity = self.activity(activity_id)
 
-        if self._decide(activity, expected_version, completing):
-            self.save(activity, *self._consequences(activity))
-        return activity
+            def completing() -> bool:
+                return activity.complete(done.outcome, done.callback_at, done.note, request_id)
+
+            if self._decide(activity, expected_version, completing):
+                self.save(activity, *self._consequences(activity))
+            return activity
+
+        return self.retrying(attempt)
 
     def _ensure_known(self, regarding: Regarding, regarding_id: UUID) -> None:
         kinds = {Regarding.LEAD: Lead, Regarding.CUSTOMER: Customer}
