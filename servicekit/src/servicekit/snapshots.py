@@ -19,8 +19,12 @@ loses nothing. An aggregate whose attributes change shape either bumps its
 from __future__ import annotations
 
 import dataclasses
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any, Self
+from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate, Snapshot
 from eventsourcing.utils import get_topic, resolve_topic
@@ -52,61 +56,87 @@ class PlainSnapshot(Snapshot):
 
 def to_plain(value: Any) -> Any:
     """``value`` as JSON the transcoder can write: containers and domain values tagged."""
-    if isinstance(value, Enum):
-        return {TYPE: ENUM, "topic": get_topic(type(value)), "value": value.value}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {TYPE: DATACLASS, "topic": get_topic(type(value)), "fields": fields}
-    if isinstance(value, frozenset | set):
-        kind = FROZENSET if isinstance(value, frozenset) else SET
-        return {TYPE: kind, "items": [to_plain(item) for item in _in_order(value)]}
-    if isinstance(value, tuple):
-        return {TYPE: TUPLE, "items": [to_plain(item) for item in value]}
-    if isinstance(value, list):
+    kind: Any = type(value)
+    if kind in ATOMS:
+        return value
+    if kind is list:
         return [to_plain(item) for item in value]
-    if isinstance(value, dict):
-        if all(isinstance(key, str) for key in value) and TYPE not in value:
+    if kind is dict:
+        if TYPE not in value and all(type(key) is str for key in value):
             return {key: to_plain(item) for key, item in value.items()}
         pairs = [[to_plain(key), to_plain(item)] for key, item in value.items()]
         return {TYPE: MAPPING, "items": pairs}
+    if isinstance(value, Enum):
+        return {TYPE: ENUM, "topic": get_topic(kind), "value": value.value}
+    names = _field_names(kind)
+    if names is not None:
+        fields = {name: to_plain(getattr(value, name)) for name in names}
+        return {TYPE: DATACLASS, "topic": get_topic(kind), "fields": fields}
+    if isinstance(value, frozenset | set):
+        tag = FROZENSET if isinstance(value, frozenset) else SET
+        return {TYPE: tag, "items": [to_plain(item) for item in _in_order(value)]}
+    if isinstance(value, tuple):
+        return {TYPE: TUPLE, "items": [to_plain(item) for item in value]}
     return value
 
 
 def from_plain(value: Any, root: str) -> Any:
     """The value :func:`to_plain` wrote; types are looked up only under package ``root``."""
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is list:
         return [from_plain(item, root) for item in value]
-    if not isinstance(value, dict):
+    if kind is not dict:
         return value
-    kind = value.get(TYPE)
-    if kind is None:
+    tag = value.get(TYPE)
+    if tag is None:
         return {key: from_plain(item, root) for key, item in value.items()}
-    if kind == ENUM:
-        enum = _resolve(value["topic"], root)
-        if not (isinstance(enum, type) and issubclass(enum, Enum)):
-            raise TypeError(f"{value['topic']} is not an enum")
-        return enum(value["value"])
-    if kind == DATACLASS:
-        cls = _resolve(value["topic"], root)
-        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
-            raise TypeError(f"{value['topic']} is not a dataclass")
+    if tag == DATACLASS:
+        cls, given = _dataclass(value["topic"], root)
         fields = {name: from_plain(item, root) for name, item in value["fields"].items()}
-        given = {f.name for f in dataclasses.fields(cls) if f.init}
         made = cls(**{name: item for name, item in fields.items() if name in given})
         for name, item in fields.items():
             if name not in given:
                 object.__setattr__(made, name, item)
         return made
+    if tag == ENUM:
+        return _enum(value["topic"], root)(value["value"])
     items = [from_plain(item, root) for item in value["items"]]
-    if kind == SET:
+    if tag == SET:
         return set(items)
-    if kind == FROZENSET:
+    if tag == FROZENSET:
         return frozenset(items)
-    if kind == TUPLE:
+    if tag == TUPLE:
         return tuple(items)
-    if kind == MAPPING:
+    if tag == MAPPING:
         return {_hashable(key): item for key, item in items}
-    raise TypeError(f"unknown snapshot value type {kind!r}")
+    raise TypeError(f"unknown snapshot value type {tag!r}")
+
+
+ATOMS = frozenset({str, int, float, bool, type(None), Decimal, datetime, date, UUID})
+
+
+@cache
+def _field_names(kind: Any) -> tuple[str, ...] | None:
+    """A dataclass's fields, or None for any other type."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+@cache
+def _dataclass(topic: str, root: str) -> tuple[type, frozenset[str]]:
+    cls = _resolve(topic, root)
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        raise TypeError(f"{topic} is not a dataclass")
+    return cls, frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+
+
+@cache
+def _enum(topic: str, root: str) -> type[Enum]:
+    enum = _resolve(topic, root)
+    if not (isinstance(enum, type) and issubclass(enum, Enum)):
+        raise TypeError(f"{topic} is not an enum")
+    return enum
 
 
 def _resolve(topic: str, root: str) -> Any:
