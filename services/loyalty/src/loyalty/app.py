@@ -84,7 +84,7 @@ class NoDirectory:
 class Loyalty(ServiceApplication):
     name = "loyalty"
     snapshotting_intervals: ClassVar = {
-        LoyaltyAccount: 50,
+        LoyaltyAccount: 20,
         PromotionBudget: 20,
         PromotionBoard: 50,
         Programme: 20,
