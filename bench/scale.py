@@ -16,10 +16,14 @@ fixed, and no message of another part or store may reach the services):
 3. erpsim's order stream (:mod:`bench.feed`) is produced onto the broker: orders
    with payments, cancellations, shipments, returns and overdue reports, spread over
    365 simulated days, every one from a registered customer.
-4. The services start again and take the stream in, as fast as they can, all four
-   at once on the machine's cores with the broker. Their ``/metrics`` are polled
-   (:mod:`bench.intake`) until each has applied every message of the stream it
-   reads, or ``--scale-intake-seconds`` passed (then the report says how far each got).
+4. The services start again one at a time, each taking the stream in as fast as it
+   can while its ``/metrics`` are polled (:mod:`bench.intake`) until it has applied
+   every message of the stream it reads, or ``--scale-intake-seconds`` passed (then
+   the report says how far it got); then it keeps running and the next one starts.
+   Analytics goes first (with the broker only), then acquisition, support, and
+   loyalty last, with the three others running and taking in what it publishes.
+   Had they all started at once, each one's later tenths would have had the cores
+   the faster ones left: its curve would have risen with the others' progress.
 5. Analytics' assessment (RFM, BG/NBD, Gamma-Gamma) of every customer runs as the
    job an admin starts (``POST /assessments/run``, ``GET /jobs/{id}``); its peak
    memory is the analytics process's ``VmHWM``, reset just before the job.
@@ -74,8 +78,9 @@ FLAT = 0.9
 LOYALTY_ORDERS_PER_SECOND = 500.0
 ASSESSMENT_SECONDS = 60.0
 ASSESSMENT_MIB = 1024.0
-#: the services whose intake is measured (acquisition reads erp.orders.v1 too)
-INTAKE = ("loyalty", "support", "analytics", "acquisition")
+#: the services whose intake is measured (acquisition reads erp.orders.v1 too), one after
+#: the other: loyalty last, with the three others running
+INTAKE = ("analytics", "acquisition", "support", "loyalty")
 REBUILT = ("support", "loyalty", "analytics")
 POLL_SECONDS = 0.5
 
@@ -151,13 +156,16 @@ def _drive(
     planner = Planner(SEED, known, shape.orders, shape.erp_params())
     fed = feed(planner, bootstrap, progress)
 
-    progress(f"scale/{kind}: starting the services on the stream")
-    started = time.monotonic()
-    platform.start()
-    samples = _watch(platform, fed.tenths, started, params.scale_intake_seconds, progress)
-    intakes = {name: intake(fed.tenths, samples[name], started) for name in INTAKE}
-    for name, taken in intakes.items():
-        progress(f"scale/{kind}: {name} {_summary(taken)}")
+    intakes = {}
+    running: list[ServiceProcess] = []
+    for name in INTAKE:
+        progress(f"scale/{kind}: starting {name} on the stream")
+        started = time.monotonic()
+        platform.services[name].start()
+        running.append(platform.services[name])
+        samples = _watch(running, fed.tenths, started, params.scale_intake_seconds, progress)
+        intakes[name] = intake(fed.tenths, samples, started)
+        progress(f"scale/{kind}: {name} {_summary(intakes[name])}")
 
     assessment = _assess(platform, shape, params.scale_intake_seconds, progress)
     platform.stop()
@@ -192,36 +200,38 @@ def _save_rate(infra: Infrastructure, kind: StoreKind, saves: int, progress: Pro
 
 
 def _watch(
-    platform: Platform,
+    running: Sequence[ServiceProcess],
     tenths: Sequence[Tenth],
     started: float,
     limit: float,
     progress: Progress,
-) -> dict[str, list[Sample]]:
-    """Poll every service's counters until each took the whole stream, or ``limit``."""
+) -> list[Sample]:
+    """Poll the counters of the last service started until it took the whole stream, or
+    ``limit`` passed; each one started must keep running."""
     sums = cumulative_counts(tenths)
-    samples: dict[str, list[Sample]] = {name: [] for name in INTAKE}
+    service = running[-1]
+    name = service.name
+    samples: list[Sample] = []
     deadline = started + limit
     next_report = started + 30
     while True:
-        for name in INTAKE:
-            service = platform.services[name]
-            if service.process is not None and service.process.poll() is not None:
-                raise RuntimeError(f"{name} exited during the intake; see {service.log_path}")
-            text = _metrics(service)
-            if text is not None:
-                counters = read_counters(text)
-                samples[name].append(Sample(time.monotonic(), counters.applied, counters.fetching))
-        reached = {name: _reached(found, sums) for name, found in samples.items()}
+        for alive in running:
+            if alive.process is not None and alive.process.poll() is not None:
+                raise RuntimeError(f"{alive.name} exited; see {alive.log_path}")
+        text = _metrics(service)
+        if text is not None:
+            counters = read_counters(text)
+            samples.append(Sample(time.monotonic(), counters.applied, counters.fetching))
+        reached = _reached(samples, sums)
         now = time.monotonic()
-        if all(value >= 10 for value in reached.values()):
+        if reached >= 10:
             return samples
         if now > deadline:
-            progress(f"scale: intake stopped after {limit:.0f}s: {_tenths(reached)}")
+            progress(f"scale: {name}'s intake stopped after {limit:.0f}s at {reached:.2f}/10")
             return samples
         if now > next_report:
             next_report += 30
-            progress(f"scale: {now - started:.0f}s into the stream: {_tenths(reached)}")
+            progress(f"scale: {name} {now - started:.0f}s into the stream: {reached:.2f}/10")
         time.sleep(POLL_SECONDS)
 
 
@@ -229,10 +239,6 @@ def _reached(samples: Sequence[Sample], sums: dict[str, list[int]]) -> float:
     if not samples:
         return 0.0
     return position(samples[-1], stream_series(samples[-1:], list(sums)), sums)
-
-
-def _tenths(reached: dict[str, float]) -> str:
-    return ", ".join(f"{name} {value:.2f}/10" for name, value in reached.items())
 
 
 def _metrics(service: ServiceProcess) -> str | None:

@@ -23,6 +23,7 @@ from bench.report import Progress, Report
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.kafka,
+    pytest.mark.timeout(3600),  # the intake may take its 900 s per service, and more
     pytest.mark.skipif(
         os.environ.get("CRM_BENCH_SHAPES") != "1",
         reason="minutes long: `make bench-test` runs it",
