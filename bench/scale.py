@@ -24,9 +24,10 @@ fixed, and no message of another part or store may reach the services):
    loyalty last, with the three others running and taking in what it publishes.
    Had they all started at once, each one's later tenths would have had the cores
    the faster ones left: its curve would have risen with the others' progress.
-5. Analytics' assessment (RFM, BG/NBD, Gamma-Gamma) of every customer runs as the
-   job an admin starts (``POST /assessments/run``, ``GET /jobs/{id}``); its peak
-   memory is the analytics process's ``VmHWM``, reset just before the job.
+5. The other services stop (one still behind would share the cores), and analytics'
+   assessment (RFM, BG/NBD, Gamma-Gamma) of every customer runs as the job an admin
+   starts (``POST /assessments/run``, ``GET /jobs/{id}``); its peak memory is the
+   analytics process's ``VmHWM``, reset just before the job.
 6. The services stop, and the read models of support, loyalty and analytics are
    rebuilt one after the other by each service's own command
    (``python -m <service> rebuild-views``), the clock including the process start.
@@ -167,6 +168,9 @@ def _drive(
         intakes[name] = intake(fed.tenths, samples, started)
         progress(f"scale/{kind}: {name} {_summary(intakes[name])}")
 
+    for name in INTAKE:  # a service still behind would share the cores with the assessment
+        if name != "analytics":
+            platform.services[name].stop()
     assessment = _assess(platform, shape, params.scale_intake_seconds, progress)
     platform.stop()
     rebuilds = {name: _rebuild(platform.services[name], progress) for name in REBUILT}
