@@ -272,6 +272,8 @@ class Assessment:
     peak_mib: float | None
     peak_reset: bool
     result: dict[str, Any]
+    #: seconds after the request when the job's progress was first seen at each value
+    progress_seen: dict[str, float]
 
 
 def _assess(platform: Platform, shape: Shape, limit: float, progress: Progress) -> Assessment:
@@ -284,11 +286,13 @@ def _assess(platform: Platform, shape: Shape, limit: float, progress: Progress) 
     started = time.perf_counter()
     job = _call(f"{analytics.url}/assessments/run", admin, method="POST")
     deadline = time.monotonic() + limit
+    steps: dict[str, float] = {}  # when the job's progress was first seen at each value
     while job["status"] not in ("succeeded", "failed"):
         if time.monotonic() > deadline:
             raise TimeoutError(f"the assessment did not finish in {limit:.0f}s: {job}")
         time.sleep(0.5)
         job = _call(f"{analytics.url}/jobs/{job['id']}", admin)
+        steps.setdefault(str(job.get("progress")), round(time.perf_counter() - started, 1))
     wall = time.perf_counter() - started
     if job["status"] == "failed":
         raise RuntimeError(f"the assessment failed: {job.get('error')}")
@@ -298,7 +302,7 @@ def _assess(platform: Platform, shape: Shape, limit: float, progress: Progress) 
         f"scale: assessment of {job['result'].get('customers')} customers in "
         f"{seconds if seconds is not None else wall:.1f}s, peak {peak} MiB"
     )
-    return Assessment(seconds, wall, peak, peak_reset, dict(job["result"]))
+    return Assessment(seconds, wall, peak, peak_reset, dict(job["result"]), steps)
 
 
 def _reset_peak_memory(pid: int) -> bool:
@@ -435,6 +439,7 @@ def _rows(
         "wall_seconds": assessment.wall_seconds,
         "peak_mib": assessment.peak_mib,
         "peak_reset_before_the_job": assessment.peak_reset,
+        "progress_seen_at_seconds": assessment.progress_seen,
         "result": assessment.result,
     }
     rows.append(
