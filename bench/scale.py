@@ -173,7 +173,8 @@ def _drive(
             platform.services[name].stop()
     assessment = _assess(platform, shape, params.scale_intake_seconds, progress)
     platform.stop()
-    rebuilds = {name: _rebuild(platform.services[name], progress) for name in REBUILT}
+    limit = params.scale_intake_seconds
+    rebuilds = {name: _rebuild(platform.services[name], limit, progress) for name in REBUILT}
 
     context = {
         "shape": shape.__dict__,
@@ -267,6 +268,7 @@ def _summary(taken: Intake) -> str:
 
 @dataclass(frozen=True)
 class Assessment:
+    finished: bool
     seconds: float | None
     wall_seconds: float
     peak_mib: float | None
@@ -287,9 +289,7 @@ def _assess(platform: Platform, shape: Shape, limit: float, progress: Progress) 
     job = _call(f"{analytics.url}/assessments/run", admin, method="POST")
     deadline = time.monotonic() + limit
     steps: dict[str, float] = {}  # when the job's progress was first seen at each value
-    while job["status"] not in ("succeeded", "failed"):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the assessment did not finish in {limit:.0f}s: {job}")
+    while job["status"] not in ("succeeded", "failed") and time.monotonic() < deadline:
         time.sleep(0.5)
         job = _call(f"{analytics.url}/jobs/{job['id']}", admin)
         steps.setdefault(str(job.get("progress")), round(time.perf_counter() - started, 1))
@@ -297,12 +297,16 @@ def _assess(platform: Platform, shape: Shape, limit: float, progress: Progress) 
     if job["status"] == "failed":
         raise RuntimeError(f"the assessment failed: {job.get('error')}")
     peak = _peak_mib(pid)
-    seconds = _job_seconds(job)
+    finished = job["status"] == "succeeded"
+    seconds = _job_seconds(job) if finished else None
+    result = dict(job["result"]) if finished else {}
     progress(
-        f"scale: assessment of {job['result'].get('customers')} customers in "
+        f"scale: assessment of {result.get('customers')} customers in "
         f"{seconds if seconds is not None else wall:.1f}s, peak {peak} MiB"
+        if finished
+        else f"scale: the assessment had not finished after {wall:.0f}s ({job['progress']:.0%})"
     )
-    return Assessment(seconds, wall, peak, peak_reset, dict(job["result"]), steps)
+    return Assessment(finished, seconds, wall, peak, peak_reset, result, steps)
 
 
 def _reset_peak_memory(pid: int) -> bool:
@@ -344,6 +348,7 @@ def _call(url: str, headers: dict[str, str], method: str = "GET") -> dict[str, A
 class Rebuild:
     messages: int
     seconds: float
+    finished: bool
 
     @property
     def rate(self) -> float:
@@ -353,19 +358,25 @@ class Rebuild:
 REPLAYED = re.compile(r"replayed (\d+) messages")
 
 
-def _rebuild(service: ServiceProcess, progress: Progress) -> Rebuild:
-    """``python -m <service> rebuild-views`` with the service's own settings."""
+def _rebuild(service: ServiceProcess, limit: float, progress: Progress) -> Rebuild:
+    """``python -m <service> rebuild-views`` with the service's own settings, stopped
+    after ``limit`` seconds (then the messages it replayed are not known)."""
     log = service.log_path.with_name(f"{service.name}-rebuild.log")
     progress(f"scale: rebuilding {service.name}'s read models (log {log})")
     started = time.perf_counter()
     with log.open("wb") as errors:
-        done = subprocess.run(
-            [sys.executable, "-m", service.name, "rebuild-views"],
-            env={**service.env, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            check=False,
-        )
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", service.name, "rebuild-views"],
+                env={**service.env, "PYTHONUNBUFFERED": "1"},
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                check=False,
+                timeout=limit,
+            )
+        except subprocess.TimeoutExpired:
+            progress(f"scale: {service.name}'s rebuild had not finished after {limit:.0f}s")
+            return Rebuild(0, time.perf_counter() - started, finished=False)
     seconds = time.perf_counter() - started
     output = done.stdout.decode()
     if done.returncode != 0:
@@ -375,7 +386,7 @@ def _rebuild(service: ServiceProcess, progress: Progress) -> Rebuild:
         f"scale: {service.name} rebuilt {messages:,} messages in {seconds:.1f}s "
         f"({messages / seconds:,.0f} events/s)"
     )
-    return Rebuild(messages, seconds)
+    return Rebuild(messages, seconds, finished=True)
 
 
 # ---- the rows
@@ -433,6 +444,7 @@ def _rows(
     customers = assessment.result.get("customers", 0)
     seconds = assessment.seconds if assessment.seconds is not None else assessment.wall_seconds
     details = {
+        "finished": assessment.finished,
         "customers_assessed": customers,
         "customers_registered": shape.customers,
         "job_seconds": assessment.seconds,
@@ -442,14 +454,17 @@ def _rows(
         "progress_seen_at_seconds": assessment.progress_seen,
         "result": assessment.result,
     }
+    unfinished = "" if assessment.finished else " (not finished)"
     rows.append(
         Row(
-            f"scale: assessment of {customers:,} customers",
+            f"scale: assessment of {customers or shape.customers:,} customers{unfinished}",
             kind,
             seconds,
             "s",
             None,
-            below(seconds, ASSESSMENT_SECONDS, "s"),
+            Aim(
+                f"< {ASSESSMENT_SECONDS:g} s", assessment.finished and seconds < ASSESSMENT_SECONDS
+            ),
             details,
         )
     )
@@ -468,11 +483,16 @@ def _rows(
     for name, rebuilt in rebuilds.items():
         rows.append(
             Row(
-                f"scale: rebuild {name} read models",
+                f"scale: rebuild {name} read models"
+                + ("" if rebuilt.finished else f" (not finished in {rebuilt.seconds:.0f} s)"),
                 kind,
                 rebuilt.rate,
                 "events/s",
-                details={"messages": rebuilt.messages, "seconds": rebuilt.seconds},
+                details={
+                    "messages": rebuilt.messages,
+                    "seconds": rebuilt.seconds,
+                    "finished": rebuilt.finished,
+                },
             )
         )
     return rows
