@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import append, consumer, latency, rebuild, relay
+from bench import append, consumer, latency, rebuild, relay, scale
 from bench.infra import Infrastructure
 from bench.params import Params, parse
 from bench.report import Progress, Report, Row
@@ -26,6 +26,7 @@ PARTS: dict[str, Part] = {
     "append": append.run,
     "latency": latency.run,
     "rebuild": rebuild.run,
+    "scale": scale.run,
 }
 RESULTS = Path(__file__).resolve().parents[1] / "var" / "bench" / "results.json"
 
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         infra.close()
     report.environment["load_average_at_end"] = os.getloadavg()
+    report.notes.extend(scale.curves(report.rows))
     report.print()
     report.write(RESULTS)
     progress(f"results written to {RESULTS}")

@@ -30,13 +30,13 @@ def run(infra: Infrastructure, params: Params, progress: Progress) -> list[Row]:
             store_environment(infra.store_settings(kind, "append"))
         )
         progress(f"append/{kind}: plain Application saving {params.appends} aggregates")
-        plain = _saves_per_second(plain_app, params.appends)
+        plain = saves_per_second(plain_app, params.appends)
         progress(f"append/{kind}: plain Application {plain:,.0f} saves/s")
 
         service_app = ServiceApplication(store_environment(infra.store_settings(kind, "append")))
         progress(f"append/{kind}: ServiceApplication saving {params.appends} aggregates")
         with context.caused_by("bench@engines.example", "bench-append"):
-            service = _saves_per_second(service_app, params.appends)
+            service = saves_per_second(service_app, params.appends)
         progress(f"append/{kind}: ServiceApplication {service:,.0f} saves/s")
 
         details = {"saves": params.appends, "events_per_save": 1, "warmup_saves": WARMUP_SAVES}
@@ -44,7 +44,7 @@ def run(infra: Infrastructure, params: Params, progress: Progress) -> list[Row]:
     return rows
 
 
-def _saves_per_second(app: Application[UUID], count: int) -> float:
+def saves_per_second(app: Application[UUID], count: int) -> float:
     try:
         for number in range(WARMUP_SAVES):
             app.save(new_prospect(-number))

@@ -59,6 +59,7 @@ class Infrastructure:
         self._kafka: str | None = None
         self._postgres: str | None = None
         self._databases: list[str] = []
+        self._private: list[KafkaBroker] = []
         self._failed = False
 
     # ---- Kafka
@@ -87,6 +88,30 @@ class Infrastructure:
                 self._kafka = self.broker.bootstrap_servers
                 self.progress("kafka: ready")
         return self._kafka
+
+    def private_kafka(self, label: str) -> KafkaBroker:
+        """A broker of the caller's own (free ports, fresh data dir), whatever
+        ``KAFKA_BOOTSTRAP_SERVERS`` says: for a part whose services must read no message
+        but its own from topics whose names are fixed. Stop it with
+        :meth:`stop_private_kafka`; :meth:`close` stops it otherwise."""
+        port, controller_port = free_ports(2)
+        broker = KafkaBroker(
+            data_dir=Path(tempfile.mkdtemp(prefix=f"kafka-{label}-", dir=self.scratch)),
+            port=port,
+            controller_port=controller_port,
+            die_with_parent=True,
+        )
+        self.progress(f"kafka: starting a broker of its own for {label} on {port}")
+        self._private.append(broker)
+        broker.start()
+        broker.wait_ready(timeout=120)
+        return broker
+
+    def stop_private_kafka(self, broker: KafkaBroker) -> None:
+        if broker in self._private:
+            self._private.remove(broker)
+            broker.stop(timeout=30)
+            shutil.rmtree(broker.data_dir, ignore_errors=True)
 
     # ---- PostgreSQL
     def postgres_admin_dsn(self) -> str:
@@ -195,6 +220,8 @@ class Infrastructure:
             self._pg_scratch = None
 
     def _stop_kafka(self) -> None:
+        while self._private:
+            self._private.pop().stop(timeout=30)
         if self.broker is not None:
             self.progress("kafka: stopping")
             self.broker.stop(timeout=30)

@@ -6,11 +6,15 @@ import argparse
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast
 
+from bench.retail import FULL as FULL_SHAPE
+from bench.retail import QUICK as QUICK_SHAPE
+from bench.retail import Shape
+
 StoreKind = Literal["sqlite", "postgres"]
 
 #: in this order: the latency part first, on a broker no other part has fed (its services
 #: would otherwise spend the measurement consuming the relay and consumer parts' leads)
-PARTS = ("latency", "relay", "consumer", "append", "rebuild")
+PARTS = ("latency", "relay", "consumer", "append", "rebuild", "scale")
 STORES: tuple[StoreKind, ...] = ("sqlite", "postgres")
 
 
@@ -35,10 +39,24 @@ class Params:
     #: rebuild: events on analytics' topics to rebuild from; 360 queries per second
     rebuild_events: int
     query_rate: float
+    #: scale: the retail shape, and how long the services may take the stream in
+    scale_customers: int
+    scale_orders: int
+    scale_products: int
+    scale_days: int
+    scale_intake_seconds: float
     keep: bool
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def scale_shape(self) -> Shape:
+        return Shape(
+            customers=self.scale_customers,
+            orders=self.scale_orders,
+            products=self.scale_products,
+            days=self.scale_days,
+        )
 
 
 FULL = {
@@ -48,6 +66,11 @@ FULL = {
     "duration": 20.0,
     "warmup": 5.0,
     "rebuild_events": 1_000_000,
+    "scale_customers": FULL_SHAPE.customers,
+    "scale_orders": FULL_SHAPE.orders,
+    "scale_products": FULL_SHAPE.products,
+    "scale_days": FULL_SHAPE.days,
+    "scale_intake_seconds": 7200.0,
 }
 QUICK = {
     "events": 2_000,
@@ -56,6 +79,11 @@ QUICK = {
     "duration": 5.0,
     "warmup": 2.0,
     "rebuild_events": 20_000,
+    "scale_customers": QUICK_SHAPE.customers,
+    "scale_orders": QUICK_SHAPE.orders,
+    "scale_products": QUICK_SHAPE.products,
+    "scale_days": QUICK_SHAPE.days,
+    "scale_intake_seconds": 900.0,
 }
 
 
@@ -72,7 +100,8 @@ def _names(text: str, known: tuple[str, ...], what: str) -> tuple[str, ...]:
 def parse(argv: list[str] | None = None) -> Params:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Relay, consumer, append, end-to-end latency and rebuild benchmarks.",
+        description="Relay, consumer, append, end-to-end latency, rebuild and retail-scale "
+        "benchmarks.",
     )
     parser.add_argument(
         "--quick",
@@ -91,7 +120,7 @@ def parse(argv: list[str] | None = None) -> Params:
         type=lambda text: _names(text, STORES, "store"),
         default=STORES,
         metavar="STORES",
-        help=f"stores for relay, consumer, append and rebuild (default: {','.join(STORES)})",
+        help=f"stores for relay, consumer, append, rebuild and scale (default: {','.join(STORES)})",
     )
     parser.add_argument("--events", type=int, help="relay: events to publish (100000; quick 2000)")
     parser.add_argument("--events-per-aggregate", type=int, default=10)
@@ -111,6 +140,15 @@ def parse(argv: list[str] | None = None) -> Params:
     )
     parser.add_argument(
         "--query-rate", type=float, default=100.0, help="rebuild: 360 queries/s (100)"
+    )
+    parser.add_argument("--scale-customers", type=int, help="scale: customers (100000; quick 2000)")
+    parser.add_argument("--scale-orders", type=int, help="scale: orders (1000000; quick 20000)")
+    parser.add_argument("--scale-products", type=int, help="scale: products (5000; quick 1000)")
+    parser.add_argument("--scale-days", type=int, help="scale: days the orders span (365)")
+    parser.add_argument(
+        "--scale-intake-seconds",
+        type=float,
+        help="scale: how long the services may take the stream in, per store (7200; quick 900)",
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the scratch dir (logs, stores) at the end"
@@ -137,6 +175,11 @@ def parse(argv: list[str] | None = None) -> Params:
         warmup=pick("warmup"),
         rebuild_events=pick("rebuild_events"),
         query_rate=args.query_rate,
+        scale_customers=pick("scale_customers"),
+        scale_orders=pick("scale_orders"),
+        scale_products=pick("scale_products"),
+        scale_days=pick("scale_days"),
+        scale_intake_seconds=pick("scale_intake_seconds"),
         keep=args.keep,
     )
     positive = {
@@ -150,10 +193,18 @@ def parse(argv: list[str] | None = None) -> Params:
         "duration": params.duration,
         "rebuild-events": params.rebuild_events,
         "query-rate": params.query_rate,
+        "scale-customers": params.scale_customers,
+        "scale-orders": params.scale_orders,
+        "scale-days": params.scale_days,
+        "scale-intake-seconds": params.scale_intake_seconds,
     }
     for name, value in positive.items():
         if value <= 0:
             parser.error(f"--{name} must be positive")
+    if params.scale_products < 103:
+        parser.error("--scale-products must be at least 103 (erpsim's core catalogue)")
+    if params.scale_orders < 10:
+        parser.error("--scale-orders must be at least 10: the stream is cut in tenths")
     if params.warmup < 0:
         parser.error("--warmup must not be negative")
     return params

@@ -117,6 +117,8 @@ class Report:
     environment: dict[str, Any]
     rows: list[Row] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
+    #: lines printed under the table (e.g. a curve), kept in the JSON too
+    notes: list[str] = field(default_factory=list)
     started_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def table(self) -> str:
@@ -138,6 +140,10 @@ class Report:
         if self.parameters.get("quick"):
             print("QUICK RUN: small sizes, figures are not representative.", file=out)
         print(self.table(), file=out)
+        if self.notes:
+            print(file=out)
+            for line in self.notes:
+                print(line, file=out)
         for part, reason in self.failures.items():
             print(f"FAILED {part}: {reason}", file=out)
         out.flush()
@@ -151,5 +157,6 @@ class Report:
             "environment": self.environment,
             "results": [row.as_json() for row in self.rows],
             "failures": self.failures,
+            "notes": self.notes,
         }
         path.write_text(json.dumps(document, indent=2, default=str) + "\n")

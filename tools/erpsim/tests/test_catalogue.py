@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from contracts import decode
 from contracts.erp.products import ProductUpserted
-from erpsim import CATALOGUE, CATEGORIES, product_messages
+from erpsim import CATALOGUE, CATEGORIES, CrmCustomer, Params, catalogue, plan, product_messages
 
 
 def test_the_catalogue_spans_six_categories_with_unique_skus() -> None:
@@ -45,3 +47,27 @@ def test_the_catalogue_is_published_as_product_upserted_keyed_by_sku() -> None:
             product.premium_of,
         )
     assert [m.value for m in messages] == [m.value for m in product_messages(seed=3)]
+
+
+def test_a_retailers_assortment_adds_ranges_of_the_core_products() -> None:
+    assortment = catalogue(5_000)
+    assert len(assortment) == len({p.sku for p in assortment}) == 5_000
+    assert assortment[: len(CATALOGUE)] == CATALOGUE
+    by_sku = {p.sku: p for p in CATALOGUE}
+    for product in assortment[len(CATALOGUE) :]:
+        base = by_sku[product.sku.rsplit("-R", 1)[0]]
+        assert (product.category, product.premium_of) == (base.category, None)
+        assert 0 < product.unit_cost < product.list_price
+        assert abs(product.list_price / base.list_price - 1) < 0.31
+
+
+def test_orders_buy_from_the_whole_assortment(crm_customers: list[CrmCustomer]) -> None:
+    ranged = plan(3, crm_customers, 200, Params(products=2_000))
+    skus = {line.sku for order in ranged.orders for line in order.lines}
+    assert sum("-R" in sku for sku in skus) > len(skus) / 2
+    assert len(product_messages(3, Params(products=2_000))) == 2_000
+
+
+def test_a_catalogue_smaller_than_the_core_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least the 103 core products"):
+        Params(products=50)

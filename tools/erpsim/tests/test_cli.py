@@ -95,3 +95,30 @@ def test_catalogue_publishes_every_product(
     assert main(["catalogue", "--bootstrap", kafka_bootstrap_servers, "--no-progress"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["published"]["by_topic"] == {"erp.products.v1": summary["products"]}
+
+
+def test_a_stream_refuses_what_needs_the_whole_plan(
+    customers_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path / "plan.jsonl")
+    assert main(["run", "--stream", "--customers-csv", str(customers_csv), "--plan-out", out]) == 2
+    assert "--stream publishes as it plans" in capsys.readouterr().err
+
+
+@pytest.mark.kafka
+def test_run_streams_a_long_simulation_day_by_day(
+    kafka_bootstrap_servers: str, customers_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run", "--stream", "--bootstrap", kafka_bootstrap_servers, "--customers-csv",
+            str(customers_csv), "--seed", "22", "--orders", "60", "--days", "3",
+            "--products", "150", "--no-progress",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    published = summary["published"]["by_topic"]
+    assert published["erp.products.v1"] == 150
+    assert published["erp.orders.v1"] >= 60
+    assert summary["published"]["messages"] == sum(published.values())

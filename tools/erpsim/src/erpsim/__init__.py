@@ -7,6 +7,9 @@ Plan, then publish::
     await publish(the_plan.messages, bootstrap, rate=100)
     the_plan.unknown_customer_numbers  # ERP numbers the CRM does not know yet
 
+A million orders do not fit in one plan: ``stream(Planner(seed, customers, orders,
+params))`` plans them one simulated day at a time (see :mod:`erpsim.stream`).
+
 It imports only ``contracts``, ``servicekit.kafka`` and libraries, never a service.
 """
 
@@ -25,6 +28,7 @@ from erpsim.params import DEFAULT_START, Params, ReferenceShares
 from erpsim.plan import Message, Plan, PlannedOrder, plan, product_messages
 from erpsim.publish import ERP_TOPICS, PublishReport, publish
 from erpsim.snapshot import Difference, Snapshot, snapshot
+from erpsim.stream import Day, Planner, Record, stream
 
 __all__ = [
     "CATALOGUE",
@@ -33,14 +37,17 @@ __all__ = [
     "DEFAULT_START",
     "ERP_TOPICS",
     "CrmCustomer",
+    "Day",
     "Difference",
     "ErpCustomer",
     "Message",
     "Params",
     "Plan",
     "PlannedOrder",
+    "Planner",
     "Product",
     "PublishReport",
+    "Record",
     "ReferenceShares",
     "Snapshot",
     "catalogue",
@@ -52,6 +59,7 @@ __all__ = [
     "read_crm_customers",
     "read_customers_csv",
     "snapshot",
+    "stream",
     "synthetic_crm_customers",
     "unknown_customers",
     "write_customers_csv",

@@ -6,6 +6,7 @@ import math
 import random
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from contracts.erp.orders import OrderLine, PaymentMethod
 from erpsim.catalogue import CATEGORIES, CENT, Product, base_products, premium_variant
@@ -44,14 +45,13 @@ _PAYMENTS: dict[Channel, tuple[tuple[PaymentMethod, ...], tuple[float, ...]]] = 
 }
 _DISCOUNTS = (Decimal("0.10"), Decimal("0.15"), Decimal("0.20"), Decimal("0.25"))
 _DISCOUNTED_LINES = 0.08
-# cheaper products sell more often
-_POPULARITY = {
-    category: (
-        base_products(category),
-        tuple(round(1 / math.sqrt(float(p.list_price)), 6) for p in base_products(category)),
-    )
-    for category in CATEGORIES
-}
+
+
+@cache
+def _popularity(category: str, size: int | None) -> tuple[tuple[Product, ...], tuple[float, ...]]:
+    """A category's products and how often each sells: cheaper products sell more often."""
+    products = base_products(category, size)
+    return products, tuple(round(1 / math.sqrt(float(p.list_price)), 6) for p in products)
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def basket(rng: random.Random, traits: Traits, params: Params) -> Basket:
     for _ in range(wanted * 4):
         if len(lines) == wanted:
             break
-        product = _pick_product(rng, channel, traits)
+        product = _pick_product(rng, channel, traits, params.products)
         if product.sku in skus:
             continue
         skus.add(product.sku)
@@ -131,9 +131,11 @@ def basket(rng: random.Random, traits: Traits, params: Params) -> Basket:
     return Basket(channel, method, tuple(lines), total)
 
 
-def _pick_product(rng: random.Random, channel: Channel, traits: Traits) -> Product:
+def _pick_product(
+    rng: random.Random, channel: Channel, traits: Traits, size: int | None
+) -> Product:
     category = rng.choices(CATEGORIES, _CATEGORY_WEIGHTS[channel])[0]
-    products, weights = _POPULARITY[category]
+    products, weights = _popularity(category, size)
     product = rng.choices(products, weights)[0]
     premium = premium_variant(product)
     if premium is not None and rng.random() < traits.premium_affinity:

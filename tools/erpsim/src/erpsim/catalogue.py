@@ -2,6 +2,11 @@
 
 The catalogue is the same in every run (skus are stable master data); unit costs
 follow each category's typical margin with a small, fixed spread per sku.
+
+A retailer's assortment is larger: ``catalogue(size)`` adds ranges of each base
+product (``GRO-1001-R007``: the same kind of goods from another range, its price
+within -30%..+30% of the base's, fixed per sku) until it holds ``size`` products,
+so that a benchmark can describe thousands of products with the same shape.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 CENT = Decimal("0.01")
 
@@ -187,13 +193,42 @@ CATALOGUE: tuple[Product, ...] = _build()
 BY_SKU: dict[str, Product] = {product.sku: product for product in CATALOGUE}
 
 
-def catalogue() -> tuple[Product, ...]:
-    """Every product, base products before their premium variants within each category."""
-    return CATALOGUE
+def check_size(size: int | None) -> None:
+    if size is not None and size < len(CATALOGUE):
+        raise ValueError(f"a catalogue holds at least the {len(CATALOGUE)} core products")
 
 
-def base_products(category: str) -> tuple[Product, ...]:
-    return tuple(p for p in CATALOGUE if p.category == category and not p.is_premium)
+@cache
+def catalogue(size: int | None = None) -> tuple[Product, ...]:
+    """Every product, base products before their premium variants within each category;
+    with ``size``, followed by generated ranges of the base products up to ``size``."""
+    check_size(size)
+    if size is None:
+        return CATALOGUE
+    bases = [product for product in CATALOGUE if not product.is_premium]
+    ranged = []
+    for index in range(size - len(CATALOGUE)):
+        base = bases[index % len(bases)]
+        number = index // len(bases) + 1
+        sku = f"{base.sku}-R{number:03d}"
+        factor = Decimal(70 + zlib.crc32(sku.encode()) % 61) / 100  # 0.70 .. 1.30, fixed
+        price = max(CENT * 10, (base.list_price * factor).quantize(CENT, ROUND_HALF_UP))
+        ranged.append(
+            Product(
+                sku=sku,
+                name=f"{base.name}, range {number}",
+                category=base.category,
+                list_price=price,
+                unit_cost=_unit_cost(sku, base.category, price, premium=False),
+            )
+        )
+    return CATALOGUE + tuple(ranged)
+
+
+@cache
+def base_products(category: str, size: int | None = None) -> tuple[Product, ...]:
+    """The products of a category a basket draws from (premium variants come on top)."""
+    return tuple(p for p in catalogue(size) if p.category == category and not p.is_premium)
 
 
 def premium_variant(product: Product) -> Product | None:

@@ -11,7 +11,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from datetime import datetime
+from itertools import chain, islice
 from pathlib import Path
 
 from erpsim.crm_feed import read_crm_customers
@@ -26,6 +28,7 @@ from erpsim.params import DEFAULT_START, Params, ReferenceShares
 from erpsim.plan import Plan, plan, product_messages
 from erpsim.publish import PARTITIONS, publish
 from erpsim.snapshot import snapshot
+from erpsim.stream import Planner, Record, stream
 
 log = logging.getLogger("erpsim")
 
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace) -> dict[str, object]:
+    if args.stream:
+        return await _run_stream(args)
     the_plan = await _plan(args)
     messages = the_plan.messages[: args.limit] if args.limit is not None else the_plan.messages
     if args.plan_out:
@@ -62,6 +67,32 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
     return {**summary, "published": report.as_json()}
 
 
+async def _run_stream(args: argparse.Namespace) -> dict[str, object]:
+    """Plan day by day while publishing: bounded memory for any number of orders."""
+    if args.plan_out or args.dry_run:
+        raise ValueError("--stream publishes as it plans: no --plan-out nor --dry-run")
+    planner = Planner(args.seed, await _customers(args), args.orders, _params(args))
+    records: Iterable[Record] = stream(planner)
+    if not args.no_catalogue:
+        records = chain(planner.catalogue(), records)
+    if args.limit is not None:
+        records = islice(records, args.limit)
+    report = await publish(
+        records,
+        args.bootstrap,
+        rate=args.rate or None,
+        progress=not args.no_progress,
+        partitions=args.partitions,
+    )
+    return {
+        "seed": args.seed,
+        "customers": len(planner.customers),
+        "orders": planner.orders,
+        "unknown_customer_numbers": [c.erp_customer_number for c in planner.walk_ins],
+        "published": report.as_json(),
+    }
+
+
 async def _plan_only(args: argparse.Namespace) -> dict[str, object]:
     the_plan = await _plan(args)
     _write_plan(args.out, the_plan)
@@ -69,7 +100,8 @@ async def _plan_only(args: argparse.Namespace) -> dict[str, object]:
 
 
 async def _catalogue(args: argparse.Namespace) -> dict[str, object]:
-    messages = product_messages(args.seed, Params(start=args.start, currency=args.currency))
+    params = Params(start=args.start, currency=args.currency, products=args.products)
+    messages = product_messages(args.seed, params)
     report = await publish(
         messages,
         args.bootstrap,
@@ -107,16 +139,20 @@ async def _customers(args: argparse.Namespace) -> list[ErpCustomer]:
 
 async def _plan(args: argparse.Namespace) -> Plan:
     customers = await _customers(args)
-    params = Params(
+    return plan(args.seed, customers, args.orders, _params(args))
+
+
+def _params(args: argparse.Namespace) -> Params:
+    return Params(
         start=args.start,
         days=args.days,
         currency=args.currency,
         include_catalogue=not args.no_catalogue,
+        products=args.products,
         unknown_customer_share=args.unknown_customer_share,
         unknown_customers=args.unknown_customers,
         references=args.references,
     )
-    return plan(args.seed, customers, args.orders, params)
 
 
 def _summary(the_plan: Plan) -> dict[str, object]:
@@ -152,6 +188,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--limit", type=int, help="publish only the first N messages of the plan")
     run.add_argument("--dry-run", action="store_true", help="plan and summarise, publish nothing")
     run.add_argument("--plan-out", type=Path, help="also write the plan as JSON lines")
+    run.add_argument(
+        "--stream",
+        action="store_true",
+        help="plan one simulated day at a time while publishing (bounded memory, any size)",
+    )
     run.set_defaults(command=_run)
 
     planned = commands.add_parser("plan", help="write the plan as JSON lines, publish nothing")
@@ -165,6 +206,9 @@ def _parser() -> argparse.ArgumentParser:
     products.add_argument("--seed", type=int, default=7)
     products.add_argument("--currency", default="EUR")
     products.add_argument("--start", type=_moment, default=DEFAULT_START)
+    products.add_argument(
+        "--products", type=int, help="catalogue size (default: the 103 core products)"
+    )
     products.set_defaults(command=_catalogue)
 
     snap = commands.add_parser("snapshot", help="write the ERP's customer snapshot as CSV")
@@ -222,6 +266,9 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", type=_moment, default=DEFAULT_START, help="ISO time of day 0")
     parser.add_argument("--currency", default="EUR")
     parser.add_argument("--no-catalogue", action="store_true", help="orders only, no products")
+    parser.add_argument(
+        "--products", type=int, help="catalogue size (default: the 103 core products)"
+    )
 
 
 def _moment(text: str) -> datetime:

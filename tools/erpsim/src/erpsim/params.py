@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from erpsim.catalogue import check_size
+
 Channel = Literal["store", "ecommerce", "phone", "marketplace"]
 Reference = Literal["customer_id", "erp_number", "both"]
 
@@ -61,6 +63,8 @@ class Params:
     days: int = 60
     currency: str = "EUR"
     include_catalogue: bool = True
+    #: products in the catalogue (None: the 103 core products; more adds ranges of them)
+    products: int | None = None
     #: share of orders from customers the CRM does not know (ERP number only)
     unknown_customer_share: float = 0.05
     #: how many such customers place them; default: about two orders each
@@ -91,6 +95,7 @@ class Params:
             raise ValueError("days must be at least 1")
         if len(self.currency) != 3 or not self.currency.isupper():
             raise ValueError("currency is an ISO 4217 code such as EUR")
+        check_size(self.products)
         if self.unknown_customers is not None and self.unknown_customers < 1:
             raise ValueError("unknown_customers must be at least 1")
         if not self.channels or min(self.channels.values()) < 0 or sum(self.channels.values()) <= 0:

@@ -117,7 +117,7 @@ def product_messages(seed: int = 0, params: Params | None = None) -> list[Messag
     params = params or Params()
     ids = Ids(seed)
     messages = []
-    for product in catalogue():
+    for product in catalogue(params.products):
         event = ProductUpserted(
             sku=product.sku,
             name=product.name,
@@ -152,7 +152,7 @@ def plan(
     params = params or Params()
     if orders < 0:
         raise ValueError("orders must not be negative")
-    known = _as_erp_customers(customers)
+    known = as_erp_customers(customers)
     ids = Ids(seed)
     rng = random.Random(seed)
     unknown_count = round(orders * params.unknown_customer_share)
@@ -167,7 +167,6 @@ def plan(
     buyer_of_unknown = dict(zip(unknown_orders, walk_ins, strict=False))
     traits = {c.erp_customer_number: traits_of(seed, c, params) for c in (*known, *walk_ins)}
     cumulative = list(accumulate(traits[c.erp_customer_number].activity for c in known))
-    references, reference_weights = params.references.weights()
 
     planned: list[tuple[PlannedOrder, tuple[Step, ...]]] = []
     unknown_set = set(unknown_orders)
@@ -177,32 +176,13 @@ def plan(
             customer = buyer_of_unknown.get(index) or order_rng.choice(walk_ins)
         else:
             customer = order_rng.choices(known, cum_weights=cumulative)[0]
-        reference: Reference = (
-            order_rng.choices(references, reference_weights)[0]
-            if customer.known_to_crm
-            else "erp_number"
-        )
         planned.append(
-            _order(
-                order_rng,
-                ids,
-                index,
-                customer,
-                reference,
-                traits[customer.erp_customer_number],
-                params,
+            planned_order(
+                order_rng, ids, index, customer, traits[customer.erp_customer_number], params
             )
         )
 
-    timeline = sorted(
-        (
-            (step.time, index, seq, step)
-            for index, (_, steps) in enumerate(planned)
-            for seq, step in enumerate(steps)
-        ),
-        key=lambda item: item[:3],
-    )
-    by_step = _envelopes(ids, timeline, [order for order, _ in planned])
+    timeline, by_step = told_in_time(ids, planned)
     messages = product_messages(seed, params) if params.include_catalogue else []
     messages.extend(by_step[(index, seq)] for _, index, seq, _ in timeline)
     orders_with_messages = tuple(
@@ -219,7 +199,42 @@ def plan(
     )
 
 
-def _as_erp_customers(customers: Iterable[ErpCustomer | CrmCustomer]) -> list[ErpCustomer]:
+def planned_order(
+    rng: random.Random,
+    ids: Ids,
+    index: int,
+    customer: ErpCustomer,
+    traits: Traits,
+    params: Params,
+) -> tuple[PlannedOrder, tuple[Step, ...]]:
+    """Order number ``index`` of ``customer``, named the way the ERP names them, and its steps."""
+    references, reference_weights = params.references.weights()
+    reference: Reference = (
+        rng.choices(references, reference_weights)[0] if customer.known_to_crm else "erp_number"
+    )
+    return _order(rng, ids, index, customer, reference, traits, params)
+
+
+Timeline = list[tuple[datetime, int, int, Step]]
+
+
+def told_in_time(
+    ids: Ids, planned: Sequence[tuple[PlannedOrder, tuple[Step, ...]]]
+) -> tuple[Timeline, dict[tuple[int, int], Message]]:
+    """Every step of the orders by simulated time (then order, then step), and the message
+    of each step by (order's position in ``planned``, step's position in its order)."""
+    timeline = sorted(
+        (
+            (step.time, index, seq, step)
+            for index, (_, steps) in enumerate(planned)
+            for seq, step in enumerate(steps)
+        ),
+        key=lambda item: item[:3],
+    )
+    return timeline, _envelopes(ids, timeline, [order for order, _ in planned])
+
+
+def as_erp_customers(customers: Iterable[ErpCustomer | CrmCustomer]) -> list[ErpCustomer]:
     erp: list[ErpCustomer] = []
     crm: list[CrmCustomer] = []
     for customer in customers:
