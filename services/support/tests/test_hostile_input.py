@@ -59,6 +59,8 @@ def policies(**urgent: Any) -> list[dict[str, Any]]:
         {"around_the_clock": False, "days": []},
         {"around_the_clock": False, "opens": "17:00:00", "closes": "09:00:00"},
         {"around_the_clock": False, "days": [0, 9]},
+        {"around_the_clock": False, "opens": "09:00:00+01:00", "closes": "17:00:00"},
+        {"opens": "09:00:00Z"},
         {"timezone": "Mars/Olympus_Mons"},
         {"timezone": "../../etc/passwd"},
     ],

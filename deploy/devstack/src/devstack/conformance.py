@@ -16,6 +16,7 @@ few random examples per operation, short scenarios, no shrinking.
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 import schemathesis
@@ -97,7 +98,7 @@ def _run(app: object, token: str, exclude_paths: tuple[str, ...], fixed: dict[st
         if isinstance(event, NonFatalError):
             if _interpreter_race(event.value):
                 raise _Raced from event.value
-            found.setdefault(f"{event.label}: {event.value!r}", "")
+            found.setdefault(f"{event.label}: {event.value!r}", _where(event.value))
         if isinstance(event, ScenarioFinished) and event.status == Status.FAILURE:
             for checks in event.recorder.checks.values():
                 for check in checks:
@@ -107,6 +108,12 @@ def _run(app: object, token: str, exclude_paths: tuple[str, ...], fixed: dict[st
                         sentence = f"{failure.operation}: {failure.title}: {summary}"
                         found.setdefault(sentence, check.failure_info.code_sample)
     return [f"{sentence}\n    {sample}" for sentence, sample in found.items()]
+
+
+def _where(error: BaseException) -> str:
+    """The last frames of an error the service (or the tool) raised: where to look."""
+    frames = traceback.extract_tb(error.__traceback__)[-4:]
+    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in frames)
 
 
 class _Raced(Exception):

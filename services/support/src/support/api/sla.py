@@ -47,6 +47,15 @@ class PolicyIn(BaseModel):
             raise ValueError(f"{name!r} is not an IANA time zone") from None
         return name
 
+    @field_validator("opens", "closes")
+    @classmethod
+    def wall_clock(cls, moment: time) -> time:
+        """Business hours are read on the clocks of ``timezone``: an offset of their own
+        would contradict it (and could not be compared with a time without one)."""
+        if moment.tzinfo is not None:
+            raise ValueError("a time of day without an offset: the timezone field gives it")
+        return moment
+
     @model_validator(mode="after")
     def clock_can_run(self) -> PolicyIn:
         """Business hours with no working day, or closing before opening, would never
