@@ -41,18 +41,10 @@ tenth is in the details and printed under the table.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
-import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -60,14 +52,15 @@ from eventsourcing.application import Application
 
 from bench import shop
 from bench.append import saves_per_second
+from bench.assessment import Assessment, assess
 from bench.feed import feed
 from bench.infra import Infrastructure
 from bench.intake import Intake, Sample, Tenth, intake, position, read_counters, stream_series
 from bench.intake import cumulative as cumulative_counts
-from bench.latency import bearer
 from bench.params import Params, StoreKind
 from bench.report import Aim, Progress, Row, below
 from bench.retail import SEED, Shape, customers, promotions
+from bench.views_rebuild import Rebuild, rebuild
 from devstack.platform import SERVICES, Platform, ServiceProcess
 from devstack.ports import free_ports
 from erpsim import Planner
@@ -171,10 +164,11 @@ def _drive(
     for name in INTAKE:  # a service still behind would share the cores with the assessment
         if name != "analytics":
             platform.services[name].stop()
-    assessment = _assess(platform, shape, params.scale_intake_seconds, progress)
+    analytics = platform.services["analytics"]
+    assessment = assess(analytics, shape.customers, params.scale_intake_seconds, progress)
     platform.stop()
     limit = params.scale_intake_seconds
-    rebuilds = {name: _rebuild(platform.services[name], limit, progress) for name in REBUILT}
+    rebuilds = {name: rebuild(platform.services[name], limit, progress) for name in REBUILT}
 
     context = {
         "shape": shape.__dict__,
@@ -261,132 +255,6 @@ def _summary(taken: Intake) -> str:
         f"took {taken.position:.2f}/10 tenths in {taken.seconds:.0f}s "
         f"({taken.orders_per_second:,.0f} orders/s); msg/s by tenth: {curve}; last/first {ratio}"
     )
-
-
-# ---- the assessment
-
-
-@dataclass(frozen=True)
-class Assessment:
-    finished: bool
-    seconds: float | None
-    wall_seconds: float
-    peak_mib: float | None
-    peak_reset: bool
-    result: dict[str, Any]
-    #: seconds after the request when the job's progress was first seen at each value
-    progress_seen: dict[str, float]
-
-
-def _assess(platform: Platform, shape: Shape, limit: float, progress: Progress) -> Assessment:
-    analytics = platform.services["analytics"]
-    assert analytics.process is not None
-    pid = analytics.process.pid
-    peak_reset = _reset_peak_memory(pid)
-    admin = bearer("admin")
-    progress(f"scale: analytics assesses the customers (job; {shape.customers:,} registered)")
-    started = time.perf_counter()
-    job = _call(f"{analytics.url}/assessments/run", admin, method="POST")
-    deadline = time.monotonic() + limit
-    steps: dict[str, float] = {}  # when the job's progress was first seen at each value
-    while job["status"] not in ("succeeded", "failed") and time.monotonic() < deadline:
-        time.sleep(0.5)
-        job = _call(f"{analytics.url}/jobs/{job['id']}", admin)
-        steps.setdefault(str(job.get("progress")), round(time.perf_counter() - started, 1))
-    wall = time.perf_counter() - started
-    if job["status"] == "failed":
-        raise RuntimeError(f"the assessment failed: {job.get('error')}")
-    peak = _peak_mib(pid)
-    finished = job["status"] == "succeeded"
-    seconds = _job_seconds(job) if finished else None
-    result = dict(job["result"]) if finished else {}
-    progress(
-        f"scale: assessment of {result.get('customers')} customers in "
-        f"{seconds if seconds is not None else wall:.1f}s, peak {peak} MiB"
-        if finished
-        else f"scale: the assessment had not finished after {wall:.0f}s ({job['progress']:.0%})"
-    )
-    return Assessment(finished, seconds, wall, peak, peak_reset, result, steps)
-
-
-def _reset_peak_memory(pid: int) -> bool:
-    """Reset the process's peak resident set (``VmHWM``) so that it tells the job's peak."""
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def _peak_mib(pid: int) -> float | None:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
-
-
-def _job_seconds(job: dict[str, Any]) -> float | None:
-    if not job.get("started_at") or not job.get("finished_at"):
-        return None
-    started = datetime.fromisoformat(job["started_at"])
-    finished = datetime.fromisoformat(job["finished_at"])
-    return (finished - started).total_seconds()
-
-
-def _call(url: str, headers: dict[str, str], method: str = "GET") -> dict[str, Any]:
-    request = urllib.request.Request(url, headers=headers, method=method)
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        found: dict[str, Any] = json.loads(answer.read())
-        return found
-
-
-# ---- the rebuilds
-
-
-@dataclass(frozen=True)
-class Rebuild:
-    messages: int
-    seconds: float
-    finished: bool
-
-    @property
-    def rate(self) -> float:
-        return self.messages / self.seconds if self.seconds > 0 else 0.0
-
-
-REPLAYED = re.compile(r"replayed (\d+) messages")
-
-
-def _rebuild(service: ServiceProcess, limit: float, progress: Progress) -> Rebuild:
-    """``python -m <service> rebuild-views`` with the service's own settings, stopped
-    after ``limit`` seconds (then the messages it replayed are not known)."""
-    log = service.log_path.with_name(f"{service.name}-rebuild.log")
-    progress(f"scale: rebuilding {service.name}'s read models (log {log})")
-    started = time.perf_counter()
-    with log.open("wb") as errors:
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", service.name, "rebuild-views"],
-                env={**service.env, "PYTHONUNBUFFERED": "1"},
-                stdout=subprocess.PIPE,
-                stderr=errors,
-                check=False,
-                timeout=limit,
-            )
-        except subprocess.TimeoutExpired:
-            progress(f"scale: {service.name}'s rebuild had not finished after {limit:.0f}s")
-            return Rebuild(0, time.perf_counter() - started, finished=False)
-    seconds = time.perf_counter() - started
-    output = done.stdout.decode()
-    if done.returncode != 0:
-        raise RuntimeError(f"{service.name} rebuild-views exited {done.returncode}; see {log}")
-    messages = sum(int(count) for count in REPLAYED.findall(output))
-    progress(
-        f"scale: {service.name} rebuilt {messages:,} messages in {seconds:.1f}s "
-        f"({messages / seconds:,.0f} events/s)"
-    )
-    return Rebuild(messages, seconds, finished=True)
 
 
 # ---- the rows
